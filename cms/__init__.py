@@ -1,0 +1,1 @@
+"""CMS: Wagtail storefront and content pages, and shopper-facing e-mails."""

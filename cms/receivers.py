@@ -1,0 +1,19 @@
+"""Signal receivers: they only enqueue work (the work itself lives in services)."""
+
+import logging
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_welcome_email(sender, user, **kwargs):
+    from .tasks import send_welcome_email
+
+    def _enqueue():
+        try:
+            send_welcome_email.delay(user.pk)
+        except Exception:  # The broker being down must not break registration.
+            logger.exception("Could not enqueue the welcome e-mail for user %s", user.pk)
+
+    transaction.on_commit(_enqueue)

@@ -1,0 +1,10 @@
+"""Platform housekeeping tasks (wiring-level: no domain logic)."""
+
+from celery import shared_task
+from django.core import management
+
+
+@shared_task(name="foodhub.tasks.clear_expired_sessions")
+def clear_expired_sessions() -> None:
+    """Delete expired sessions; idempotent, safe to retry."""
+    management.call_command("clearsessions")

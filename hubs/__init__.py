@@ -1,0 +1,1 @@
+"""Hubs: local food hubs, their managers, and the producers that supply them."""

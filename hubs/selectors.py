@@ -1,0 +1,85 @@
+"""Reads for hub pages, the API and the storefront."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from producers.selectors import memberships_for_user, user_is_platform_admin
+
+from .models import Hub, HubMembership, HubProducer
+from .roles import Role
+
+
+def hub_memberships_for_user(user) -> QuerySet[HubMembership]:
+    return HubMembership.objects.filter(user=user).select_related("hub").order_by("hub__name")
+
+
+def hub_for_manager(*, user, slug: str) -> Hub:
+    """The hub with this slug if the user manages it; 404 otherwise (tenancy)."""
+    qs = Hub.objects.all()
+    if not user_is_platform_admin(user):
+        qs = qs.filter(memberships__user=user)
+    return get_object_or_404(qs, slug=slug)
+
+
+def hub_suppliers(*, hub: Hub) -> QuerySet[HubProducer]:
+    return (
+        HubProducer.objects.filter(hub=hub, status=HubProducer.Status.ACTIVE)
+        .select_related("producer")
+        .order_by("producer__name")
+    )
+
+
+def public_hubs() -> QuerySet[Hub]:
+    """Visible hubs with the number of active suppliers, in one query."""
+    return Hub.objects.filter(is_visible=True).annotate(
+        supplier_count=Count(
+            "supplier_links", filter=Q(supplier_links__status=HubProducer.Status.ACTIVE)
+        )
+    )
+
+
+@dataclass
+class UserProfile:
+    """Who a user is on the platform: roles and the producers and hubs they belong to."""
+
+    roles: list[str]
+    producers: list = field(default_factory=list)
+    hubs: list = field(default_factory=list)
+
+
+def user_profile(user) -> UserProfile:
+    """Roles and memberships of a user, in three queries whatever their number."""
+    producer_memberships = list(memberships_for_user(user))
+    hub_memberships = list(hub_memberships_for_user(user))
+    roles = [Role.SHOPPER.value]
+    if producer_memberships:
+        roles.append(Role.PRODUCER.value)
+    if hub_memberships:
+        roles.append(Role.HUB_MANAGER.value)
+    if user_is_platform_admin(user):
+        roles.append(Role.PLATFORM_ADMIN.value)
+    return UserProfile(roles=roles, producers=producer_memberships, hubs=hub_memberships)
+
+
+def user_areas(user) -> dict[str, bool]:
+    """Which member areas the navigation links to, in one query."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef
+
+    from producers.models import ProducerMembership
+
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(
+            producer=Exists(ProducerMembership.objects.filter(user=OuterRef("pk"))),
+            hub=Exists(HubMembership.objects.filter(user=OuterRef("pk"))),
+        )
+        .values("producer", "hub")
+        .first()
+    )
+    return row or {"producer": False, "hub": False}

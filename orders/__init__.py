@@ -1,0 +1,1 @@
+"""Orders: selling logic (Oscar pricing strategy), and later close processing and invoices."""

@@ -1,0 +1,51 @@
+"""Foodhub's Oscar pricing strategy: the producer price plus the product's own VAT rate."""
+
+from decimal import Decimal
+
+from oscar.apps.partner import strategy
+from oscar.core.loading import get_class
+
+from producers.money import round_money
+
+TaxInclusiveFixedPrice = get_class("partner.prices", "TaxInclusiveFixedPrice")
+FixedPrice = get_class("partner.prices", "FixedPrice")
+UnavailablePrice = get_class("partner.prices", "Unavailable")
+
+
+class ProductVatRate:
+    """Pricing policy: VAT at the product's rate, rounded by the project's one money rule."""
+
+    def _tax(self, product, stockrecord) -> Decimal:
+        rate = product.get_vat_rate() / Decimal("100")
+        return round_money(stockrecord.price * rate)
+
+    def pricing_policy(self, product, stockrecord):
+        if not stockrecord or stockrecord.price is None:
+            return UnavailablePrice()
+        return TaxInclusiveFixedPrice(
+            currency=stockrecord.price_currency,
+            excl_tax=stockrecord.price,
+            tax=self._tax(product, stockrecord),
+        )
+
+    def parent_pricing_policy(self, product, children_stock):
+        stockrecords = [sr for _child, sr in children_stock if sr is not None]
+        if not stockrecords:
+            return UnavailablePrice()
+        stockrecord = stockrecords[0]
+        return FixedPrice(
+            currency=stockrecord.price_currency,
+            excl_tax=stockrecord.price,
+            tax=self._tax(product, stockrecord),
+        )
+
+
+class Foodhub(
+    strategy.UseFirstStockRecord, strategy.StockRequired, ProductVatRate, strategy.Structured
+):
+    """First stock record (one per producer), stock required, per-product VAT."""
+
+
+class Selector:
+    def strategy(self, request=None, user=None, **kwargs):
+        return Foodhub(request)

@@ -1,0 +1,1 @@
+"""Producers: farms and makers, their members, and their catalogue (Oscar partner + products)."""

@@ -1,0 +1,1 @@
+"""Fork of Oscar's catalogue: adds the unit and VAT rate every food product needs."""

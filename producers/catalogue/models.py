@@ -1,0 +1,48 @@
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from oscar.apps.catalogue.abstract_models import AbstractProduct
+
+
+class UnitType(models.TextChoices):
+    WEIGHT = "weight", _("Weight")
+    VOLUME = "volume", _("Volume")
+    ITEMS = "items", _("Items")
+
+
+class Product(AbstractProduct):
+    """An Oscar product with the sale unit ("500 g", "bunch") and the VAT rate the buyer pays."""
+
+    unit_type = models.CharField(
+        _("unit type"), max_length=10, choices=UnitType.choices, default=UnitType.ITEMS
+    )
+    # Grams for weight, millilitres for volume, a count for items.
+    unit_value = models.DecimalField(
+        _("unit value"),
+        max_digits=10,
+        decimal_places=3,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )
+    unit_label = models.CharField(_("unit label"), max_length=40, blank=True)
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Blank on a variant means the parent product's rate."),
+    )
+
+    def get_vat_rate(self) -> Decimal:
+        """The VAT rate in percent, inherited from the parent for variants."""
+        if self.vat_rate is not None:
+            return self.vat_rate
+        if self.parent_id and self.parent.vat_rate is not None:
+            return self.parent.vat_rate
+        return Decimal("0")
+
+
+from oscar.apps.catalogue.models import *  # noqa: E402, F403 - must follow our Product (Oscar's rule)

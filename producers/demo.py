@@ -1,0 +1,277 @@
+"""Demo data for producers: the platform admin, producers, members and their catalogues.
+
+Idempotent: keyed by e-mail, slug and (producer, SKU). `reset()` removes exactly what `seed()`
+creates. Higher packages call `demo_user()` for their own roster.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.db import transaction
+from oscar.apps.catalogue.categories import create_from_breadcrumbs
+from oscar.core.loading import get_model
+
+from .models import PLATFORM_ADMINS_GROUP, MemberRole, Producer
+from .services import producer_create, producer_member_add, producer_update
+
+Product = get_model("catalogue", "Product")
+ProductClass = get_model("catalogue", "ProductClass")
+ProductCategory = get_model("catalogue", "ProductCategory")
+ProductImage = get_model("catalogue", "ProductImage")
+StockRecord = get_model("partner", "StockRecord")
+Partner = get_model("partner", "Partner")
+
+DEMO_PASSWORD = "foodhub-demo"  # noqa: S105 - demo accounts only, printed by `make demo`
+ADMIN_EMAIL = "admin@example.org"
+PRODUCER_EMAIL = "producer@example.org"
+
+CATEGORIES = {
+    "Vegetables": "#3f7d3a",
+    "Fruit": "#c0392b",
+    "Dairy & eggs": "#5d6d7e",
+    "Meat": "#8e3b2f",
+    "Bakery": "#a0672b",
+    "Drinks": "#6c3483",
+    "Pantry": "#b7950b",
+}
+
+W, V, I = "weight", "volume", "items"
+D = Decimal
+
+# (slug, name, city, description, owner e-mail or None, [products])
+# product: (title, category, unit type, unit value, unit label, price excl. VAT, VAT %, stock)
+PRODUCERS = [
+    ("ferme-des-trois-chenes", "Ferme des Trois Chênes", "Montreuil",
+     "Organic market garden on two hectares at the edge of Paris: seasonal vegetables "
+     "picked the day before the market.", PRODUCER_EMAIL, [
+        ("Carrots", "Vegetables", W, 1000, "1 kg", D("2.40"), D("5.5"), 120),
+        ("Leeks", "Vegetables", W, 1000, "1 kg", D("3.10"), D("5.5"), 60),
+        ("Potatoes (Charlotte)", "Vegetables", W, 2500, "2.5 kg bag", D("5.20"), D("5.5"), 80),
+        ("Butternut squash", "Vegetables", I, 1, "each (about 1.2 kg)", D("2.80"), D("5.5"), 45),
+        ("Mixed salad leaves", "Vegetables", W, 250, "250 g", D("2.60"), D("5.5"), 8),
+        ("Beetroot", "Vegetables", W, 500, "500 g bunch", D("1.90"), D("5.5"), 50),
+        ("Onions", "Vegetables", W, 1000, "1 kg", D("2.20"), D("5.5"), 90),
+        ("Garlic", "Vegetables", W, 250, "250 g", D("3.50"), D("5.5"), 40),
+        ("Curly kale", "Vegetables", I, 1, "bunch", D("2.10"), D("5.5"), 3),
+        ("Vegetable box (small)", "Vegetables", I, 1, "box, about 4 kg", D("14.22"), D("5.5"), 25),
+    ]),
+    ("laiterie-du-val", "Laiterie du Val", "Gournay-en-Bray",
+     "Family dairy with forty Normandy cows grazing outdoors eight months a year.", None, [
+        ("Whole milk", "Dairy & eggs", V, 1000, "1 L bottle", D("1.35"), D("5.5"), 60),
+        ("Crème fraîche", "Dairy & eggs", V, 500, "50 cl", D("3.20"), D("5.5"), 30),
+        ("Salted butter", "Dairy & eggs", W, 250, "250 g", D("3.60"), D("5.5"), 40),
+        ("Plain yoghurt", "Dairy & eggs", W, 500, "4 × 125 g", D("2.40"), D("5.5"), 36),
+        ("Neufchâtel cheese", "Dairy & eggs", W, 200, "200 g heart", D("4.30"), D("5.5"), 20),
+        ("Fromage blanc", "Dairy & eggs", W, 500, "500 g", D("2.90"), D("5.5"), 2),
+        ("Free-range eggs", "Dairy & eggs", I, 6, "box of 6", D("2.30"), D("5.5"), 70),
+        ("Camembert", "Dairy & eggs", W, 250, "250 g", D("4.80"), D("5.5"), 25),
+    ]),
+    ("boulangerie-levain", "Boulangerie Levain & Co", "Paris 20e",
+     "Sourdough bakery milling organic heritage wheat from the Beauce.", None, [
+        ("Country sourdough loaf", "Bakery", W, 1000, "1 kg loaf", D("5.40"), D("5.5"), 30),
+        ("Rye bread", "Bakery", W, 500, "500 g", D("3.80"), D("5.5"), 20),
+        ("Baguette tradition", "Bakery", W, 250, "250 g", D("1.20"), D("5.5"), 50),
+        ("Seeded spelt loaf", "Bakery", W, 750, "750 g", D("4.90"), D("5.5"), 15),
+        ("Brioche", "Bakery", W, 400, "400 g", D("5.10"), D("5.5"), 12),
+        ("Butter croissants", "Bakery", I, 4, "pack of 4", D("4.60"), D("5.5"), 24),
+        ("Buckwheat crackers", "Bakery", W, 200, "200 g", D("3.30"), D("5.5"), 4),
+        ("Wholemeal flour", "Pantry", W, 1000, "1 kg", D("2.70"), D("5.5"), 40),
+    ]),
+    ("vergers-de-la-vallee", "Vergers de la Vallée", "Vallée de Chevreuse",
+     "Low-spray orchards: forty apple and pear varieties, pressed into juice on the farm.",
+     None, [
+        ("Apples (Reine des Reinettes)", "Fruit", W, 1000, "1 kg", D("2.90"), D("5.5"), 100),
+        ("Pears (Conférence)", "Fruit", W, 1000, "1 kg", D("3.20"), D("5.5"), 70),
+        ("Apple juice", "Drinks", V, 1000, "1 L bottle", D("3.10"), D("5.5"), 60),
+        ("Apple and pear juice", "Drinks", V, 1000, "1 L bottle", D("3.40"), D("5.5"), 40),
+        ("Quince", "Fruit", W, 1000, "1 kg", D("4.10"), D("5.5"), 6),
+        ("Apple compote", "Pantry", W, 350, "350 g jar", D("3.60"), D("5.5"), 30),
+        ("Dry cider", "Drinks", V, 750, "75 cl", D("4.50"), D("20"), 36),
+        ("Cider vinegar", "Pantry", V, 500, "50 cl", D("3.90"), D("5.5"), 25),
+        ("Apples (Cox)", "Fruit", W, 2000, "2 kg bag", D("5.40"), D("5.5"), 35),
+    ]),
+    ("bergerie-des-collines", "Bergerie des Collines", "Vexin",
+     "Sheep and beef reared on grass; butchered and packed at the farm.", None, [
+        ("Lamb shoulder", "Meat", W, 1200, "about 1.2 kg", D("21.50"), D("5.5"), 10),
+        ("Lamb chops", "Meat", W, 500, "500 g", D("13.80"), D("5.5"), 16),
+        ("Beef mince", "Meat", W, 500, "500 g", D("7.90"), D("5.5"), 30),
+        ("Beef stew (paleron)", "Meat", W, 1000, "1 kg", D("16.40"), D("5.5"), 12),
+        ("Merguez sausages", "Meat", W, 400, "6 sausages, 400 g", D("7.20"), D("5.5"), 20),
+        ("Sheep's milk tomme", "Dairy & eggs", W, 300, "300 g", D("7.50"), D("5.5"), 14),
+        ("Sheep's yoghurt", "Dairy & eggs", W, 500, "4 × 125 g", D("3.40"), D("5.5"), 5),
+        ("Beef burgers", "Meat", W, 300, "2 × 150 g", D("6.10"), D("5.5"), 22),
+    ]),
+    ("rucher-du-bocage", "Rucher du Bocage", "Perche",
+     "Two hundred hives moved between hedgerows, lime trees and buckwheat fields.", None, [
+        ("Wildflower honey", "Pantry", W, 500, "500 g jar", D("8.50"), D("5.5"), 40),
+        ("Lime blossom honey", "Pantry", W, 250, "250 g jar", D("5.90"), D("5.5"), 30),
+        ("Buckwheat honey", "Pantry", W, 500, "500 g jar", D("9.20"), D("5.5"), 3),
+        ("Honey gingerbread", "Bakery", W, 300, "300 g", D("6.40"), D("5.5"), 18),
+        ("Beeswax wraps", "Pantry", I, 3, "set of 3", D("12.50"), D("20"), 15),
+        ("Mead", "Drinks", V, 500, "50 cl", D("11.00"), D("20"), 12),
+        ("Propolis honey", "Pantry", W, 250, "250 g jar", D("7.80"), D("5.5"), 10),
+        ("Honey mustard", "Pantry", W, 200, "200 g jar", D("4.20"), D("5.5"), 25),
+    ]),
+    ("brasserie-du-canal", "Brasserie du Canal", "Pantin",
+     "Small brewery by the Ourcq canal, brewing with French organic malt and hops.", None, [
+        ("Pale ale", "Drinks", V, 330, "33 cl bottle", D("2.40"), D("20"), 120),
+        ("Amber ale", "Drinks", V, 330, "33 cl bottle", D("2.50"), D("20"), 90),
+        ("Stout", "Drinks", V, 330, "33 cl bottle", D("2.70"), D("20"), 60),
+        ("Lager, 6-pack", "Drinks", V, 1980, "6 × 33 cl", D("12.90"), D("20"), 20),
+        ("Hop lemonade", "Drinks", V, 330, "33 cl bottle", D("1.90"), D("5.5"), 48),
+        ("Spent-grain crackers", "Bakery", W, 150, "150 g", D("3.20"), D("5.5"), 7),
+        ("Ginger beer (alcohol-free)", "Drinks", V, 330, "33 cl bottle", D("2.10"), D("5.5"), 40),
+    ]),
+    ("greenfield-farm", "Greenfield Farm", "Midleton",
+     "Mixed organic farm in East Cork: vegetables, free-range hens and heritage potatoes.",
+     None, [
+        ("Rooster potatoes", "Vegetables", W, 2500, "2.5 kg bag", D("4.60"), D("5.5"), 60),
+        ("Parsnips", "Vegetables", W, 1000, "1 kg", D("2.90"), D("5.5"), 40),
+        ("Swede", "Vegetables", I, 1, "each", D("1.60"), D("5.5"), 30),
+        ("Savoy cabbage", "Vegetables", I, 1, "each", D("2.20"), D("5.5"), 25),
+        ("Free-range eggs (dozen)", "Dairy & eggs", I, 12, "dozen", D("4.50"), D("5.5"), 50),
+        ("Soda bread", "Bakery", W, 600, "600 g loaf", D("3.90"), D("5.5"), 20),
+        ("Rhubarb", "Fruit", W, 500, "500 g bunch", D("2.80"), D("5.5"), 4),
+        ("Strawberry jam", "Pantry", W, 340, "340 g jar", D("4.40"), D("5.5"), 30),
+        ("Chicken, whole", "Meat", W, 1800, "about 1.8 kg", D("16.90"), D("5.5"), 12),
+    ]),
+]
+
+
+def demo_user(email: str, *, superuser: bool = False, first_name: str = "", last_name: str = ""):
+    """Create or refresh a demo account with the shared demo password."""
+    user, _created = get_user_model().objects.get_or_create(
+        email=email, defaults={"username": email[:150]}
+    )
+    user.username = email[:150]
+    user.first_name, user.last_name = first_name, last_name
+    user.is_active = True
+    user.is_staff = user.is_superuser = superuser
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    return user
+
+
+def _font(size: int):
+    from PIL import ImageFont
+
+    for path in (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+        "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf",
+    ):
+        if Path(path).exists():
+            return ImageFont.truetype(path, size)
+    return ImageFont.load_default(size=size)
+
+
+def product_image(title: str, colour: str) -> bytes:
+    """A generated 600×600 PNG tile for a product (no downloads): colour by category."""
+    import textwrap
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (600, 600), colour)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((150, 90, 450, 390), fill="#fbf7ee")
+    initials = "".join(word[0] for word in title.split()[:2]).upper()
+    draw.text((300, 240), initials, font=_font(120), fill=colour, anchor="mm")
+    lines = textwrap.wrap(title, width=18)[:2]
+    for index, line in enumerate(lines):
+        draw.text((300, 460 + index * 50), line, font=_font(40), fill="#ffffff", anchor="mm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _categories() -> dict:
+    return {name: create_from_breadcrumbs(name) for name in CATEGORIES}
+
+
+def _upsert_product(*, producer: Producer, sku: str, row: tuple, product_class, categories):
+    title, category, unit_type, unit_value, unit_label, price, vat, stock = row
+    record = (
+        StockRecord.objects.select_related("product")
+        .filter(partner=producer.partner, partner_sku=sku)
+        .first()
+    )
+    product = record.product if record else Product(product_class=product_class)
+    product.title = title
+    product.description = f"{title} from {producer.name}, {producer.city}."
+    product.unit_type = unit_type
+    product.unit_value = Decimal(unit_value)
+    product.unit_label = unit_label
+    product.vat_rate = vat
+    product.is_public = True
+    product.save()
+    ProductCategory.objects.get_or_create(product=product, category=categories[category])
+    if record is None:
+        record = StockRecord(product=product, partner=producer.partner, partner_sku=sku)
+    record.price = price
+    record.price_currency = "EUR"
+    record.num_in_stock = stock
+    record.save()
+    if not product.images.exists():
+        ProductImage.objects.create(
+            product=product,
+            display_order=0,
+            original=ContentFile(product_image(title, CATEGORIES[category]), name=f"{sku}.png"),
+        )
+    return product
+
+
+@transaction.atomic
+def seed(*, stdout=None) -> dict:
+    """Create or refresh the admin, producers, the demo producer login and the catalogues."""
+    admin = demo_user(ADMIN_EMAIL, superuser=True, first_name="Ada", last_name="Admin")
+    admin.groups.add(Group.objects.get_or_create(name=PLATFORM_ADMINS_GROUP)[0])
+    product_class, _ = ProductClass.objects.get_or_create(
+        slug="food", defaults={"name": "Food", "track_stock": True, "requires_shipping": False}
+    )
+    categories = _categories()
+    producers, product_count = {}, 0
+    for slug, name, city, description, owner_email, rows in PRODUCERS:
+        producer = Producer.objects.filter(slug=slug).select_related("partner").first()
+        if producer is None:
+            producer = producer_create(name=name, slug=slug, city=city, description=description)
+        else:
+            producer = producer_update(
+                producer=producer, name=name, city=city, description=description, is_visible=True
+            )
+        if owner_email:
+            owner = demo_user(owner_email, first_name="Paul", last_name="Producteur")
+            producer_member_add(producer=producer, user=owner, role=MemberRole.OWNER)
+        prefix = "".join(part[0] for part in slug.split("-")).upper()
+        for index, row in enumerate(rows, start=1):
+            _upsert_product(
+                producer=producer, sku=f"{prefix}-{index:03d}", row=row,
+                product_class=product_class, categories=categories,
+            )
+            product_count += 1
+        producers[slug] = producer
+    if stdout:
+        stdout.write(f"  producers: {len(producers)} producers, {product_count} products")
+    return {"producers": producers}
+
+
+@transaction.atomic
+def reset() -> None:
+    """Remove everything `seed()` created (products, producers, partners, demo accounts)."""
+    slugs = [entry[0] for entry in PRODUCERS]
+    producers = list(Producer.objects.filter(slug__in=slugs).select_related("partner"))
+    partner_ids = [producer.partner_id for producer in producers]
+    product_ids = list(
+        StockRecord.objects.filter(partner_id__in=partner_ids).values_list("product_id", flat=True)
+    )
+    for image in ProductImage.objects.filter(product_id__in=product_ids):
+        image.delete()
+    StockRecord.objects.filter(partner_id__in=partner_ids).delete()
+    Product.objects.filter(id__in=product_ids).delete()
+    Producer.objects.filter(id__in=[p.id for p in producers]).delete()
+    Partner.objects.filter(id__in=partner_ids).delete()
+    get_user_model().objects.filter(email__in=[ADMIN_EMAIL, PRODUCER_EMAIL]).delete()

@@ -1,0 +1,72 @@
+"""Reads for producer pages, the API and higher packages."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from oscar.core.loading import get_model
+
+from .models import Producer, ProducerMembership
+
+Product = get_model("catalogue", "Product")
+StockRecord = get_model("partner", "StockRecord")
+
+
+def user_is_platform_admin(user) -> bool:
+    from .models import PLATFORM_ADMINS_GROUP
+
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or user.groups.filter(name=PLATFORM_ADMINS_GROUP).exists()
+
+
+def memberships_for_user(user) -> QuerySet[ProducerMembership]:
+    """The user's producer memberships with their producers, in one query."""
+    return (
+        ProducerMembership.objects.filter(user=user)
+        .select_related("producer")
+        .order_by("producer__name")
+    )
+
+
+def producer_for_member(*, user, slug: str) -> Producer:
+    """The producer with this slug if the user may manage it; 404 otherwise (tenancy)."""
+    qs = Producer.objects.all()
+    if not user_is_platform_admin(user):
+        qs = qs.filter(memberships__user=user)
+    return get_object_or_404(qs.annotate(product_count=_product_count()), slug=slug)
+
+
+def _product_count():
+    return Count("partner__stockrecords", distinct=True)
+
+
+def visible_producers() -> QuerySet[Producer]:
+    return Producer.objects.filter(is_visible=True).annotate(product_count=_product_count())
+
+
+def producer_products(*, producer: Producer) -> QuerySet:
+    """A producer's sellable products (variants and standalone), with stock, in one query."""
+    return (
+        Product.objects.filter(stockrecords__partner_id=producer.partner_id)
+        .select_related("parent", "product_class")
+        .prefetch_related("stockrecords")
+        .order_by("title")
+    )
+
+
+def featured_products(*, limit: int = 12) -> QuerySet:
+    """Public products of visible producers, with what a product card needs prefetched."""
+    stock = StockRecord.objects.select_related("partner__producer")
+    return (
+        Product.objects.browsable()
+        .filter(is_public=True, stockrecords__partner__producer__is_visible=True)
+        .select_related("product_class")
+        .prefetch_related(
+            Prefetch("stockrecords", queryset=stock),
+            "images",
+            "children__stockrecords",
+        )
+        .distinct()
+        .order_by("-date_created", "id")[:limit]
+    )

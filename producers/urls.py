@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "producers"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("<slug:slug>/", views.detail, name="detail"),
+]
