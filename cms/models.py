@@ -53,6 +53,9 @@ class WelcomeEmail(models.Model):
     )
     sent_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"Welcome e-mail for {self.user}"
+
     def mark_sent(self) -> None:
         self.sent_at = timezone.now()
         self.save(update_fields=["sent_at"])

@@ -15,6 +15,11 @@ from rest_framework.views import APIView
 from hubs.selectors import user_profile
 
 
+def only_foodhub_endpoints(endpoints):
+    """drf-spectacular hook: keep /api/ endpoints, leave Wagtail's admin API out of the schema."""
+    return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/")]
+
+
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})

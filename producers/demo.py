@@ -41,7 +41,7 @@ CATEGORIES = {
     "Pantry": "#b7950b",
 }
 
-W, V, I = "weight", "volume", "items"
+W, V, N = "weight", "volume", "items"  # unit types: weight, volume, number of items
 D = Decimal
 
 # (slug, name, city, description, owner e-mail or None, [products])
@@ -53,13 +53,13 @@ PRODUCERS = [
         ("Carrots", "Vegetables", W, 1000, "1 kg", D("2.40"), D("5.5"), 120),
         ("Leeks", "Vegetables", W, 1000, "1 kg", D("3.10"), D("5.5"), 60),
         ("Potatoes (Charlotte)", "Vegetables", W, 2500, "2.5 kg bag", D("5.20"), D("5.5"), 80),
-        ("Butternut squash", "Vegetables", I, 1, "each (about 1.2 kg)", D("2.80"), D("5.5"), 45),
+        ("Butternut squash", "Vegetables", N, 1, "each (about 1.2 kg)", D("2.80"), D("5.5"), 45),
         ("Mixed salad leaves", "Vegetables", W, 250, "250 g", D("2.60"), D("5.5"), 8),
         ("Beetroot", "Vegetables", W, 500, "500 g bunch", D("1.90"), D("5.5"), 50),
         ("Onions", "Vegetables", W, 1000, "1 kg", D("2.20"), D("5.5"), 90),
         ("Garlic", "Vegetables", W, 250, "250 g", D("3.50"), D("5.5"), 40),
-        ("Curly kale", "Vegetables", I, 1, "bunch", D("2.10"), D("5.5"), 3),
-        ("Vegetable box (small)", "Vegetables", I, 1, "box, about 4 kg", D("14.22"), D("5.5"), 25),
+        ("Curly kale", "Vegetables", N, 1, "bunch", D("2.10"), D("5.5"), 3),
+        ("Vegetable box (small)", "Vegetables", N, 1, "box, about 4 kg", D("14.22"), D("5.5"), 25),
     ]),
     ("laiterie-du-val", "Laiterie du Val", "Gournay-en-Bray",
      "Family dairy with forty Normandy cows grazing outdoors eight months a year.", None, [
@@ -69,7 +69,7 @@ PRODUCERS = [
         ("Plain yoghurt", "Dairy & eggs", W, 500, "4 × 125 g", D("2.40"), D("5.5"), 36),
         ("Neufchâtel cheese", "Dairy & eggs", W, 200, "200 g heart", D("4.30"), D("5.5"), 20),
         ("Fromage blanc", "Dairy & eggs", W, 500, "500 g", D("2.90"), D("5.5"), 2),
-        ("Free-range eggs", "Dairy & eggs", I, 6, "box of 6", D("2.30"), D("5.5"), 70),
+        ("Free-range eggs", "Dairy & eggs", N, 6, "box of 6", D("2.30"), D("5.5"), 70),
         ("Camembert", "Dairy & eggs", W, 250, "250 g", D("4.80"), D("5.5"), 25),
     ]),
     ("boulangerie-levain", "Boulangerie Levain & Co", "Paris 20e",
@@ -79,7 +79,7 @@ PRODUCERS = [
         ("Baguette tradition", "Bakery", W, 250, "250 g", D("1.20"), D("5.5"), 50),
         ("Seeded spelt loaf", "Bakery", W, 750, "750 g", D("4.90"), D("5.5"), 15),
         ("Brioche", "Bakery", W, 400, "400 g", D("5.10"), D("5.5"), 12),
-        ("Butter croissants", "Bakery", I, 4, "pack of 4", D("4.60"), D("5.5"), 24),
+        ("Butter croissants", "Bakery", N, 4, "pack of 4", D("4.60"), D("5.5"), 24),
         ("Buckwheat crackers", "Bakery", W, 200, "200 g", D("3.30"), D("5.5"), 4),
         ("Wholemeal flour", "Pantry", W, 1000, "1 kg", D("2.70"), D("5.5"), 40),
     ]),
@@ -113,7 +113,7 @@ PRODUCERS = [
         ("Lime blossom honey", "Pantry", W, 250, "250 g jar", D("5.90"), D("5.5"), 30),
         ("Buckwheat honey", "Pantry", W, 500, "500 g jar", D("9.20"), D("5.5"), 3),
         ("Honey gingerbread", "Bakery", W, 300, "300 g", D("6.40"), D("5.5"), 18),
-        ("Beeswax wraps", "Pantry", I, 3, "set of 3", D("12.50"), D("20"), 15),
+        ("Beeswax wraps", "Pantry", N, 3, "set of 3", D("12.50"), D("20"), 15),
         ("Mead", "Drinks", V, 500, "50 cl", D("11.00"), D("20"), 12),
         ("Propolis honey", "Pantry", W, 250, "250 g jar", D("7.80"), D("5.5"), 10),
         ("Honey mustard", "Pantry", W, 200, "200 g jar", D("4.20"), D("5.5"), 25),
@@ -133,9 +133,9 @@ PRODUCERS = [
      None, [
         ("Rooster potatoes", "Vegetables", W, 2500, "2.5 kg bag", D("4.60"), D("5.5"), 60),
         ("Parsnips", "Vegetables", W, 1000, "1 kg", D("2.90"), D("5.5"), 40),
-        ("Swede", "Vegetables", I, 1, "each", D("1.60"), D("5.5"), 30),
-        ("Savoy cabbage", "Vegetables", I, 1, "each", D("2.20"), D("5.5"), 25),
-        ("Free-range eggs (dozen)", "Dairy & eggs", I, 12, "dozen", D("4.50"), D("5.5"), 50),
+        ("Swede", "Vegetables", N, 1, "each", D("1.60"), D("5.5"), 30),
+        ("Savoy cabbage", "Vegetables", N, 1, "each", D("2.20"), D("5.5"), 25),
+        ("Free-range eggs (dozen)", "Dairy & eggs", N, 12, "dozen", D("4.50"), D("5.5"), 50),
         ("Soda bread", "Bakery", W, 600, "600 g loaf", D("3.90"), D("5.5"), 20),
         ("Rhubarb", "Fruit", W, 500, "500 g bunch", D("2.80"), D("5.5"), 4),
         ("Strawberry jam", "Pantry", W, 340, "340 g jar", D("4.40"), D("5.5"), 30),

@@ -1,4 +1,4 @@
-"""Settings shared by every environment. Values that differ per machine come from the environment."""
+"""Settings shared by every environment; values that differ per machine come from it."""
 
 from pathlib import Path
 
@@ -230,6 +230,8 @@ OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL
 # Our welcome e-mail goes through Celery instead of Oscar's synchronous one.
 OSCAR_SEND_REGISTRATION_EMAIL = False
 OSCAR_ALLOW_ANON_CHECKOUT = False
+# Stock alerts go out from a periodic job, not on every stock record save (bulk imports).
+OSCAR_EAGER_ALERTS = False
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 # The simple engine needs no realtime index updates (they only warn on every product save).
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"
@@ -244,8 +246,9 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "tx
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: its WWW-Authenticate header makes unauthenticated calls 401, not 403.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -261,6 +264,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Only our API is documented; Wagtail's admin API lives under /cms/.
+    "PREPROCESSING_HOOKS": ["foodhub.api.only_foodhub_endpoints"],
 }
 
 # --- Logging ---------------------------------------------------------------------------------

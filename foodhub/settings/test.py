@@ -18,3 +18,12 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file (not :memory:) so --reuse-db skips ~30 s of migrations and live_server can share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
+
+# Tests use their own broker folders so a running demo worker never takes their tasks.
+if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(VAR_DIR / "test-broker" / "queue"),  # noqa: F405
+        "data_folder_out": str(VAR_DIR / "test-broker" / "queue"),  # noqa: F405
+        "processed_folder": str(VAR_DIR / "test-broker" / "processed"),  # noqa: F405
+        "store_processed": False,
+    }

@@ -1,1 +1,1 @@
-"""Fork of Oscar's partner app: only its pricing strategy changes (selling logic lives in orders)."""
+"""Fork of Oscar's partner app: only its pricing strategy changes (selling logic is orders')."""

@@ -1,0 +1,56 @@
+"""No Docker engine runs here: the compose file is checked by parsing it."""
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_services_and_commands():
+    services = load()["services"]
+    assert set(services) >= {"web", "worker", "beat", "db", "redis"}
+    assert "gunicorn" in " ".join(services["web"]["command"])
+    assert "worker" in services["worker"]["command"]
+    assert "beat" in services["beat"]["command"]
+    assert services["db"]["image"].startswith("postgres:16")
+    assert services["redis"]["image"].startswith("redis:")
+
+
+def test_health_checks_everywhere():
+    services = load()["services"]
+    for name in ("web", "worker", "db", "redis"):
+        assert "healthcheck" in services[name], name
+
+
+def test_environment_names_match_settings():
+    services = load()["services"]
+    env = services["web"]["environment"]
+    for key in ("DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "ALLOWED_HOSTS",
+                "DJANGO_SETTINGS_MODULE", "MEDIA_ROOT"):
+        assert key in env, key
+    assert env["DJANGO_SETTINGS_MODULE"] == "foodhub.settings.production"
+    assert services["worker"]["environment"]["DATABASE_URL"] == env["DATABASE_URL"]
+
+
+def test_media_volume_shared_by_web_and_worker():
+    compose = load()
+    services = compose["services"]
+
+    def mounts(name):
+        return {v.split(":")[0]: v.split(":")[1] for v in services[name]["volumes"]}
+
+    assert mounts("web")["media"] == mounts("worker")["media"]
+    assert "media" in compose["volumes"] and "pgdata" in compose["volumes"]
+    assert any(v.startswith("pgdata:") for v in services["db"]["volumes"])
+
+
+def test_dockerfile_installs_system_libraries():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for package in ("libpango-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"):
+        assert package in dockerfile
+    assert "constraints.txt" in dockerfile

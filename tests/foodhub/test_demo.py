@@ -1,0 +1,73 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from oscar.core.loading import get_model
+
+from hubs.models import Hub, HubMembership, HubProducer
+from hubs.selectors import user_profile
+from producers.models import Producer
+
+pytestmark = pytest.mark.django_db
+Product = get_model("catalogue", "Product")
+StockRecord = get_model("partner", "StockRecord")
+
+
+def counts():
+    return (
+        Producer.objects.count(), Product.objects.count(), StockRecord.objects.count(),
+        Hub.objects.count(), HubProducer.objects.count(), get_user_model().objects.count(),
+    )
+
+
+def run(*args):
+    out = StringIO()
+    call_command("foodhub_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_demo_loads_a_realistic_catalogue():
+    output = run()
+    assert "foodhub-demo" in output and "hub-en@example.org" in output
+    assert Producer.objects.count() >= 6
+    assert Product.objects.count() >= 60
+    assert Hub.objects.count() == 2
+    assert set(Hub.objects.values_list("currency", flat=True)) == {"EUR"}
+    product = Product.objects.get(title="Dry cider")
+    assert product.vat_rate == 20 and product.unit_type == "volume" and product.unit_value == 750
+    assert product.images.count() == 1
+    assert StockRecord.objects.get(product=product).price_currency == "EUR"
+
+
+def test_demo_is_idempotent():
+    run()
+    before = counts()
+    run()
+    assert counts() == before
+
+
+def test_demo_reset_rebuilds_the_same_data():
+    run()
+    before = counts()
+    Producer.objects.filter(slug="laiterie-du-val").update(name="Renamed")
+    run("--reset")
+    assert counts() == before
+    assert Producer.objects.get(slug="laiterie-du-val").name == "Laiterie du Val"
+
+
+def test_demo_roster_roles():
+    run()
+    users = {u.email: u for u in get_user_model().objects.all()}
+    assert "platform_admin" in user_profile(users["admin@example.org"]).roles
+    producer_profile = user_profile(users["producer@example.org"])
+    assert producer_profile.roles == ["shopper", "producer"]
+    assert len(producer_profile.producers) == 1
+    producer = producer_profile.producers[0].producer
+    assert HubProducer.objects.filter(producer=producer).count() == 2  # supplies both hubs
+    fr = HubMembership.objects.get(user=users["hub@example.org"])
+    en = HubMembership.objects.get(user=users["hub-en@example.org"])
+    assert fr.hub.language == "fr" and en.hub.language == "en"
+    assert HubMembership.objects.filter(user=users["hub@example.org"]).count() == 1
+    assert user_profile(users["shopper@example.org"]).roles == ["shopper"]
+    assert all(u.check_password("foodhub-demo") for u in users.values())

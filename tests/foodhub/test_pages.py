@@ -1,0 +1,96 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    call_command("foodhub_demo", quiet_roster=True, stdout=StringIO())
+
+
+def test_home_shows_hubs_and_products(client, demo):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Le Panier de Belleville" in html and "Riverside Food Hub" in html
+    assert "incl. VAT" in html
+    assert 'lang="en"' in html
+
+
+def test_pages_render_in_french(client, demo):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert 'lang="fr"' in response.content.decode()
+    assert "Hubs locaux" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url", ["/shop/catalogue/", "/how-it-works/", "/shop/accounts/login/", "/robots.txt"]
+)
+def test_public_pages(client, demo, url):
+    assert client.get(url).status_code == 200
+
+
+def test_unknown_page_is_a_friendly_404(client, demo):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_login_required_pages_redirect_to_a_real_login(client, demo):
+    response = client.get("/producer/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/shop/accounts/login/")
+    assert client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("email", "landing"),
+    [
+        ("admin@example.org", "/shop/dashboard/"),
+        ("hub@example.org", "/hub/"),
+        ("hub-en@example.org", "/hub/"),
+        ("producer@example.org", "/producer/"),
+        ("shopper@example.org", "/shop/accounts/profile/"),
+    ],
+)
+def test_login_lands_on_the_role_home(client, demo, email, landing):
+    response = client.post(
+        "/shop/accounts/login/",
+        {"login-username": email, "login-password": "foodhub-demo", "login_submit": "1"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == landing
+
+
+def test_login_form_shows_errors(client, demo):
+    response = client.post(
+        "/shop/accounts/login/",
+        {"login-username": "shopper@example.org", "login-password": "wrong", "login_submit": "1"},
+    )
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_registration_form_shows_field_errors(client, demo):
+    response = client.post(
+        "/shop/accounts/login/",
+        {
+            "registration-email": "not-an-email",
+            "registration-password1": "a",
+            "registration-password2": "b",
+            "registration_submit": "1",
+        },
+    )
+    assert response.status_code == 200
+    assert "Enter a valid email address." in response.content.decode()
+
+
+def test_password_reset_page_works(client, demo):
+    response = client.get("/shop/password-reset/")
+    assert response.status_code == 200
+    response = client.post("/shop/password-reset/", {"email": "shopper@example.org"})
+    assert response.status_code == 302

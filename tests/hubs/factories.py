@@ -1,0 +1,31 @@
+import factory
+
+from hubs.models import Hub, HubMembership, HubProducer, ManagerRole
+from tests.producers.factories import ProducerFactory, UserFactory
+
+
+class HubFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Hub
+
+    name = factory.Sequence(lambda n: f"Hub {n}")
+    slug = factory.Sequence(lambda n: f"hub-{n}")
+    city = "Paris"
+    time_zone = "Europe/Paris"
+
+
+class HubMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HubMembership
+
+    hub = factory.SubFactory(HubFactory)
+    user = factory.SubFactory(UserFactory)
+    role = ManagerRole.OWNER
+
+
+class HubProducerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HubProducer
+
+    hub = factory.SubFactory(HubFactory)
+    producer = factory.SubFactory(ProducerFactory)

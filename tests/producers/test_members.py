@@ -1,0 +1,90 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from producers.models import PRODUCER_MEMBERS_GROUP, ProducerMembership
+from producers.services import producer_create, producer_member_add, producer_member_remove
+from tests.producers.factories import ProducerFactory, StockRecordFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_producer_create_makes_its_oscar_partner():
+    producer = producer_create(name="Ferme du Moulin", city="Tours")
+    assert producer.slug == "ferme-du-moulin"
+    assert producer.partner.name == "Ferme du Moulin"
+
+
+def test_membership_grants_and_removes_the_producer_role():
+    user = UserFactory()
+    first, second = ProducerFactory(), ProducerFactory()
+    producer_member_add(producer=first, user=user, role="owner")
+    producer_member_add(producer=second, user=user)
+    producer_member_add(producer=second, user=user)  # idempotent
+    assert ProducerMembership.objects.filter(user=user).count() == 2
+    assert user.groups.filter(name=PRODUCER_MEMBERS_GROUP).exists()
+    producer_member_remove(producer=first, user=user)
+    assert user.groups.filter(name=PRODUCER_MEMBERS_GROUP).exists()
+    producer_member_remove(producer=second, user=user)
+    assert not user.groups.filter(name=PRODUCER_MEMBERS_GROUP).exists()
+
+
+def test_role_groups_exist_with_permissions():
+    group = Group.objects.get(name=PRODUCER_MEMBERS_GROUP)
+    assert group.permissions.filter(codename="change_producer").exists()
+    assert Group.objects.filter(name="Hub managers").exists()
+    assert Group.objects.filter(name="Platform admins").exists()
+
+
+def test_member_sees_own_producer_list(client):
+    user = UserFactory()
+    mine = ProducerFactory(name="My Farm")
+    ProducerFactory(name="Other Farm")
+    producer_member_add(producer=mine, user=user)
+    client.force_login(user)
+    html = client.get("/producer/").content.decode()
+    assert "My Farm" in html and "Other Farm" not in html
+
+
+def test_member_sees_own_products(client):
+    user = UserFactory()
+    producer = ProducerFactory()
+    StockRecordFactory(partner=producer.partner, product__title="Heirloom tomatoes")
+    producer_member_add(producer=producer, user=user)
+    client.force_login(user)
+    response = client.get(f"/producer/{producer.slug}/")
+    assert response.status_code == 200
+    assert "Heirloom tomatoes" in response.content.decode()
+
+
+def test_other_producers_page_is_404(client):
+    user = UserFactory()
+    producer_member_add(producer=ProducerFactory(), user=user)
+    other = ProducerFactory()
+    client.force_login(user)
+    assert client.get(f"/producer/{other.slug}/").status_code == 404
+
+
+def test_hub_manager_cannot_open_producer_pages(client):
+    from hubs.services import hub_manager_add
+    from tests.hubs.factories import HubFactory
+
+    user = UserFactory()
+    hub_manager_add(hub=HubFactory(), user=user)
+    client.force_login(user)
+    assert client.get(f"/producer/{ProducerFactory().slug}/").status_code == 404
+
+
+def test_producer_member_has_no_oscar_dashboard(client):
+    user = UserFactory()
+    producer_member_add(producer=ProducerFactory(), user=user)
+    client.force_login(user)
+    response = client.get("/shop/dashboard/")
+    assert response.status_code in (302, 403)
+    if response.status_code == 302:
+        assert "/login/" in response["Location"]
+
+
+def test_platform_admin_sees_any_producer(client):
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    assert client.get(f"/producer/{ProducerFactory().slug}/").status_code == 200
