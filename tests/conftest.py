@@ -39,9 +39,16 @@ def _keep_migration_data(django_db_setup, django_db_blocker):
                 returncode=3,
             )
     yield
+    from django.core.management import call_command
+
     with django_db_blocker.unblock():
         if not Page.objects.exists():
             for conn in connections.all():
                 contents = getattr(conn, "_test_serialized_contents", None)
                 if contents:
+                    # Empty every table (content types included) before restoring them.
+                    call_command(
+                        "flush", database=conn.alias, interactive=False,
+                        inhibit_post_migrate=True, verbosity=0,
+                    )
                     conn.creation.deserialize_db_from_string(contents)
