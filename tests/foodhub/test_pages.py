@@ -20,6 +20,22 @@ def test_home_shows_hubs_and_products(client, demo):
     assert 'lang="en"' in html
 
 
+def test_home_page_query_count_does_not_grow_with_the_catalogue(client, demo):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.generate import generate
+
+    client.get("/")
+    with CaptureQueriesContext(connection) as before:
+        client.get("/")
+    generate(producers=5, products_per_producer=20)
+    client.get("/")  # warm the thumbnail cache for the new (image-less) products
+    with CaptureQueriesContext(connection) as after:
+        client.get("/")
+    assert len(after) == len(before) <= 15
+
+
 def test_pages_render_in_french(client, demo):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="fr")
     assert 'lang="fr"' in response.content.decode()
