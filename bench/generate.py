@@ -66,9 +66,8 @@ def generate(*, producers: int = 50, products_per_producer: int = 100, seed: int
 
 @transaction.atomic
 def clear() -> None:
-    partner_ids = list(
-        Producer.objects.filter(slug__startswith="bench-producer-").values_list("partner_id", flat=True)
-    )
+    bench_producers = Producer.objects.filter(slug__startswith="bench-producer-")
+    partner_ids = list(bench_producers.values_list("partner_id", flat=True))
     StockRecord.objects.filter(partner_id__in=partner_ids).delete()
     Product.objects.filter(slug__startswith="bench-").delete()
     Producer.objects.filter(slug__startswith="bench-producer-").delete()

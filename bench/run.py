@@ -117,7 +117,8 @@ def main() -> int:
 
 
 def write_report(results: dict) -> None:
-    database = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    database = "PostgreSQL" if on_postgres else "SQLite"
     rows = "\n".join(
         f"| {name} | {f['median']:.1f} | {f['p95']:.1f} | {f['n']} |" for name, f in results.items()
     )
