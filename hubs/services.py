@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.text import slugify
+
+from producers.services import role_group_sync
 
 from .models import HUB_MANAGERS_GROUP, Hub, HubMembership, HubProducer, ManagerRole
 
@@ -33,16 +34,15 @@ def hub_manager_add(*, hub: Hub, user, role: str = ManagerRole.STAFF) -> HubMemb
     if not created and membership.role != role:
         membership.role = role
         membership.save(update_fields=["role"])
-    group, _ = Group.objects.get_or_create(name=HUB_MANAGERS_GROUP)
-    user.groups.add(group)
+    role_group_sync(user=user, group_name=HUB_MANAGERS_GROUP, has_role=True)
     return membership
 
 
 @transaction.atomic
 def hub_manager_remove(*, hub: Hub, user) -> None:
     HubMembership.objects.filter(hub=hub, user=user).delete()
-    if not HubMembership.objects.filter(user=user).exists():
-        user.groups.remove(*Group.objects.filter(name=HUB_MANAGERS_GROUP))
+    still_manager = HubMembership.objects.filter(user=user).exists()
+    role_group_sync(user=user, group_name=HUB_MANAGERS_GROUP, has_role=still_manager)
 
 
 @transaction.atomic

@@ -12,6 +12,14 @@ from .models import PRODUCER_MEMBERS_GROUP, MemberRole, Producer, ProducerMember
 Partner = get_model("partner", "Partner")
 
 
+def role_group_sync(*, user, group_name: str, has_role: bool) -> None:
+    """Keep a role's group in step with memberships: join when held, leave when the last goes."""
+    if has_role:
+        user.groups.add(Group.objects.get_or_create(name=group_name)[0])
+    else:
+        user.groups.remove(*Group.objects.filter(name=group_name))
+
+
 @transaction.atomic
 def producer_create(
     *, name: str, slug: str | None = None, description: str = "", city: str = "",
@@ -53,8 +61,7 @@ def producer_member_add(
     if not created and membership.role != role:
         membership.role = role
         membership.save(update_fields=["role"])
-    group, _ = Group.objects.get_or_create(name=PRODUCER_MEMBERS_GROUP)
-    user.groups.add(group)
+    role_group_sync(user=user, group_name=PRODUCER_MEMBERS_GROUP, has_role=True)
     return membership
 
 
@@ -62,5 +69,5 @@ def producer_member_add(
 def producer_member_remove(*, producer: Producer, user) -> None:
     """Remove a membership; the role goes when the user belongs to no producer any more."""
     ProducerMembership.objects.filter(producer=producer, user=user).delete()
-    if not ProducerMembership.objects.filter(user=user).exists():
-        user.groups.remove(*Group.objects.filter(name=PRODUCER_MEMBERS_GROUP))
+    still_member = ProducerMembership.objects.filter(user=user).exists()
+    role_group_sync(user=user, group_name=PRODUCER_MEMBERS_GROUP, has_role=still_member)
