@@ -3,6 +3,7 @@
 import logging
 
 from django.db import transaction
+from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
@@ -10,9 +11,12 @@ logger = logging.getLogger(__name__)
 def enqueue_welcome_email(sender, user, **kwargs):
     from .tasks import send_welcome_email
 
+    # The worker has no request: pass the language the user registered in.
+    language = translation.get_language() or "en"
+
     def _enqueue():
         try:
-            send_welcome_email.delay(user.pk)
+            send_welcome_email.delay(user.pk, language)
         except Exception:  # The broker being down must not break registration.
             logger.exception("Could not enqueue the welcome e-mail for user %s", user.pk)
 

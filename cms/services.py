@@ -13,8 +13,8 @@ from hubs.selectors import public_hubs
 from .models import WelcomeEmail
 
 
-def welcome_email_send(*, user_id: int) -> bool:
-    """Send the welcome e-mail to a new user exactly once; returns whether it was sent now.
+def welcome_email_send(*, user_id: int, language: str = "en") -> bool:
+    """Send the welcome e-mail, in `language`, exactly once; returns whether it was sent now.
 
     The claim row makes the task idempotent: a duplicated or retried task finds it and stops.
     """
@@ -26,7 +26,7 @@ def welcome_email_send(*, user_id: int) -> bool:
         if not created and claim.sent_at is not None:
             return False
         context = {"user": user, "hubs": list(public_hubs()[:5])}
-        with translation.override(translation.get_language() or "en"):
+        with translation.override(language):
             subject = render_to_string("cms/email/welcome_subject.txt", context).strip()
             body = render_to_string("cms/email/welcome_body.txt", context)
             html = render_to_string("cms/email/welcome_body.html", context)

@@ -9,6 +9,6 @@ from . import services
     retry_backoff=True,
     max_retries=5,
 )
-def send_welcome_email(user_id: int) -> bool:
+def send_welcome_email(user_id: int, language: str = "en") -> bool:
     """Send the welcome e-mail once; a retry after success sends nothing."""
-    return services.welcome_email_send(user_id=user_id)
+    return services.welcome_email_send(user_id=user_id, language=language)

@@ -59,10 +59,17 @@ class TokenView(APIView):
         return Response({"token": token.key}, status=status.HTTP_200_OK)
 
 
-class MembershipSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    slug = serializers.CharField()
+class ProducerMembershipSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="producer.id")
+    name = serializers.CharField(source="producer.name")
+    slug = serializers.CharField(source="producer.slug")
+    role = serializers.CharField()
+
+
+class HubMembershipSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="hub.id")
+    name = serializers.CharField(source="hub.name")
+    slug = serializers.CharField(source="hub.slug")
     role = serializers.CharField()
 
 
@@ -70,12 +77,8 @@ class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
     roles = serializers.ListField(child=serializers.CharField())
-    producers = MembershipSerializer(many=True)
-    hubs = MembershipSerializer(many=True)
-
-
-def _membership(obj, membership) -> dict:
-    return {"id": obj.id, "name": obj.name, "slug": obj.slug, "role": membership.role}
+    producers = ProducerMembershipSerializer(many=True)
+    hubs = HubMembershipSerializer(many=True)
 
 
 class MeView(APIView):
@@ -86,12 +89,11 @@ class MeView(APIView):
     @extend_schema(responses={200: MeSerializer})
     def get(self, request):
         profile = user_profile(request.user)
-        return Response(
-            {
-                "id": request.user.id,
-                "email": request.user.email,
-                "roles": profile.roles,
-                "producers": [_membership(m.producer, m) for m in profile.producers],
-                "hubs": [_membership(m.hub, m) for m in profile.hubs],
-            }
-        )
+        data = {
+            "id": request.user.id,
+            "email": request.user.email,
+            "roles": profile.roles,
+            "producers": profile.producers,
+            "hubs": profile.hubs,
+        }
+        return Response(MeSerializer(data).data)

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from foodhub.celery import app as celery_app
 from hubs.roles import Role
 from hubs.selectors import user_profile
 
@@ -27,18 +28,16 @@ def _check_database() -> dict:
 
 
 def _check_broker() -> dict:
-    from foodhub.celery import app
-
     started = time.perf_counter()
     try:
-        with app.connection_for_write() as conn:
+        with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:  # noqa: BLE001
         return {"ok": False, "error": exc.__class__.__name__}
     return {
         "ok": True,
         "ms": round((time.perf_counter() - started) * 1000, 1),
-        "transport": app.conf.broker_url.split(":", 1)[0],
+        "transport": celery_app.conf.broker_url.split(":", 1)[0],
     }
 
 

@@ -9,7 +9,7 @@ from producers.demo import demo_user
 from producers.models import Producer
 
 from .models import Hub, ManagerRole
-from .services import hub_create, hub_manager_add, hub_supplier_link
+from .services import hub_create, hub_manager_add, hub_supplier_link, hub_update
 
 HUB_FR_EMAIL = "hub@example.org"
 HUB_EN_EMAIL = "hub-en@example.org"
@@ -56,7 +56,7 @@ def seed(*, stdout=None) -> dict:
         if hub is None:
             hub = hub_create(slug=spec["slug"], currency="EUR", **fields)
         else:
-            Hub.objects.filter(pk=hub.pk).update(is_visible=True, currency="EUR", **fields)
+            hub = hub_update(hub=hub, is_visible=True, currency="EUR", **fields)
         email, first, last = spec["manager"]
         manager = demo_user(email, first_name=first, last_name=last)
         hub_manager_add(hub=hub, user=manager, role=ManagerRole.OWNER)

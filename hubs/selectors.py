@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from producers.models import ProducerMembership
 from producers.selectors import memberships_for_user, user_is_platform_admin
 
 from .models import Hub, HubMembership, HubProducer
@@ -67,11 +69,6 @@ def user_profile(user) -> UserProfile:
 
 def user_areas(user) -> dict[str, bool]:
     """Which member areas the navigation links to, in one query."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import Exists, OuterRef
-
-    from producers.models import ProducerMembership
-
     row = (
         get_user_model()
         .objects.filter(pk=user.pk)

@@ -26,6 +26,16 @@ def hub_create(
 
 
 @transaction.atomic
+def hub_update(*, hub: Hub, **fields) -> Hub:
+    """Update a hub's profile after validating it as a whole (time zone, slug, language)."""
+    for key, value in fields.items():
+        setattr(hub, key, value)
+    hub.full_clean()
+    hub.save()
+    return hub
+
+
+@transaction.atomic
 def hub_manager_add(*, hub: Hub, user, role: str = ManagerRole.STAFF) -> HubMembership:
     """Make a user a manager of a hub (idempotent) and give them the hub manager role."""
     membership, created = HubMembership.objects.get_or_create(

@@ -6,15 +6,14 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from oscar.core.loading import get_model
 
-from .models import Producer, ProducerMembership
+from .models import PLATFORM_ADMINS_GROUP, Producer, ProducerMembership
 
 Product = get_model("catalogue", "Product")
 StockRecord = get_model("partner", "StockRecord")
 
 
 def user_is_platform_admin(user) -> bool:
-    from .models import PLATFORM_ADMINS_GROUP
-
+    """Superusers and members of the "Platform admins" group see every tenant."""
     if not user.is_authenticated:
         return False
     return user.is_superuser or user.groups.filter(name=PLATFORM_ADMINS_GROUP).exists()
@@ -34,15 +33,13 @@ def producer_for_member(*, user, slug: str) -> Producer:
     qs = Producer.objects.all()
     if not user_is_platform_admin(user):
         qs = qs.filter(memberships__user=user)
-    return get_object_or_404(qs.annotate(product_count=_product_count()), slug=slug)
-
-
-def _product_count():
-    return Count("partner__stockrecords", distinct=True)
+    product_count = Count("partner__stockrecords", distinct=True)
+    return get_object_or_404(qs.annotate(product_count=product_count), slug=slug)
 
 
 def visible_producers() -> QuerySet[Producer]:
-    return Producer.objects.filter(is_visible=True).annotate(product_count=_product_count())
+    """Producers shown to the public (no aggregate: the storefront lists names only)."""
+    return Producer.objects.filter(is_visible=True)
 
 
 def producer_products(*, producer: Producer) -> QuerySet:

@@ -5,6 +5,8 @@ from django.shortcuts import render
 
 from .selectors import memberships_for_user, producer_for_member, producer_products
 
+PRODUCTS_SHOWN = 50
+
 
 @login_required
 def home(request):
@@ -17,7 +19,7 @@ def home(request):
 def detail(request, slug: str):
     """One producer's home for its members: profile and catalogue at a glance."""
     producer = producer_for_member(user=request.user, slug=slug)
-    products = producer_products(producer=producer)[:50]
+    products = list(producer_products(producer=producer)[:PRODUCTS_SHOWN])
     return render(
         request, "producers/detail.html", {"producer": producer, "products": products}
     )

@@ -65,3 +65,22 @@ def test_registration_succeeds_when_the_broker_is_down(
         )
     assert response.status_code == 302
     assert get_user_model().objects.filter(email="brokerless@example.com").exists()
+
+
+def test_welcome_email_is_in_the_language_the_user_registered_in(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/shop/accounts/login/",
+            {
+                "registration-email": "nouveau@example.fr",
+                "registration-password1": "une phrase de passe assez longue",
+                "registration-password2": "une phrase de passe assez longue",
+                "registration_submit": "1",
+            },
+            HTTP_ACCEPT_LANGUAGE="fr",
+        )
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "Bienvenue sur Foodhub"
+    assert "Bonjour nouveau@example.fr," in mail.outbox[0].body

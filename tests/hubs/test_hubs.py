@@ -88,3 +88,14 @@ def test_user_profile_query_count_is_constant():
         profile = user_profile(user)
     assert len(profile.hubs) == 5
     assert len(queries) == 3
+
+
+def test_hub_update_validates_the_whole_hub():
+    from hubs.services import hub_update
+
+    hub = HubFactory()
+    with pytest.raises(ValidationError) as error:
+        hub_update(hub=hub, time_zone="Nowhere/Land", language="de")
+    assert set(error.value.message_dict) == {"time_zone", "language"}
+    hub.refresh_from_db()
+    assert hub.time_zone == "Europe/Paris"

@@ -53,7 +53,9 @@ def test_member_sees_own_products(client):
     client.force_login(user)
     response = client.get(f"/producer/{producer.slug}/")
     assert response.status_code == 200
-    assert "Heirloom tomatoes" in response.content.decode()
+    html = response.content.decode()
+    assert "Heirloom tomatoes" in html
+    assert "5.5 %" in html and "Showing the first" not in html
 
 
 def test_other_producers_page_is_404(client):
@@ -88,3 +90,43 @@ def test_platform_admin_sees_any_producer(client):
     admin = UserFactory(is_superuser=True, is_staff=True)
     client.force_login(admin)
     assert client.get(f"/producer/{ProducerFactory().slug}/").status_code == 200
+
+
+def test_renaming_a_producer_renames_its_oscar_partner():
+    from producers.services import producer_update
+
+    producer = producer_create(name="Old Name")
+    producer_update(producer=producer, name="New Name")
+    producer.partner.refresh_from_db()
+    assert producer.partner.name == "New Name"
+
+
+def test_producer_update_rejects_an_invalid_slug():
+    from django.core.exceptions import ValidationError
+
+    from producers.services import producer_update
+
+    producer = producer_create(name="Farm")
+    with pytest.raises(ValidationError) as error:
+        producer_update(producer=producer, slug="not a slug!")
+    assert "slug" in error.value.message_dict
+
+
+def test_producer_page_query_count_does_not_grow_with_products(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = UserFactory()
+    producer = ProducerFactory()
+    producer_member_add(producer=producer, user=user)
+    StockRecordFactory(partner=producer.partner)
+    client.force_login(user)
+    client.get(f"/producer/{producer.slug}/")  # first visit sets up the session and basket
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"/producer/{producer.slug}/")
+    for _ in range(10):
+        StockRecordFactory(partner=producer.partner)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(f"/producer/{producer.slug}/")
+    assert response.content.decode().count("<tr>") == 12  # header + 11 products
+    assert len(many) == len(few)
