@@ -14,15 +14,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db import transaction
-from oscar.apps.catalogue.categories import create_from_breadcrumbs
+from django.utils.text import slugify
 from oscar.core.loading import get_model
 
+from .catalogue_services import catalogue_upsert
+from .importing import ImportRow
 from .models import PLATFORM_ADMINS_GROUP, MemberRole, Producer
 from .services import producer_create, producer_member_add, producer_update
 
 Product = get_model("catalogue", "Product")
-ProductClass = get_model("catalogue", "ProductClass")
-ProductCategory = get_model("catalogue", "ProductCategory")
+Category = get_model("catalogue", "Category")
 ProductImage = get_model("catalogue", "ProductImage")
 StockRecord = get_model("partner", "StockRecord")
 Partner = get_model("partner", "Partner")
@@ -31,7 +32,9 @@ DEMO_PASSWORD = "foodhub-demo"  # noqa: S105 - demo accounts only, printed by `m
 ADMIN_EMAIL = "admin@example.org"
 PRODUCER_EMAIL = "producer@example.org"
 
+# Category (from the seeded taxonomy) -> image colour.
 CATEGORIES = {
+    "Wine, beer & cider": "#7b2d26",
     "Vegetables": "#3f7d3a",
     "Fruit": "#c0392b",
     "Dairy & eggs": "#5d6d7e",
@@ -51,6 +54,7 @@ PRODUCERS = [
      "Organic market garden on two hectares at the edge of Paris: seasonal vegetables "
      "picked the day before the market.", PRODUCER_EMAIL, [
         ("Carrots", "Vegetables", W, 1000, "1 kg", D("2.40"), D("5.5"), 120),
+        ("Carrots", "Vegetables", W, 5000, "5 kg sack", D("10.50"), D("5.5"), 15),
         ("Leeks", "Vegetables", W, 1000, "1 kg", D("3.10"), D("5.5"), 60),
         ("Potatoes (Charlotte)", "Vegetables", W, 2500, "2.5 kg bag", D("5.20"), D("5.5"), 80),
         ("Butternut squash", "Vegetables", N, 1, "each (about 1.2 kg)", D("2.80"), D("5.5"), 45),
@@ -70,6 +74,7 @@ PRODUCERS = [
         ("Neufchâtel cheese", "Dairy & eggs", W, 200, "200 g heart", D("4.30"), D("5.5"), 20),
         ("Fromage blanc", "Dairy & eggs", W, 500, "500 g", D("2.90"), D("5.5"), 2),
         ("Free-range eggs", "Dairy & eggs", N, 6, "box of 6", D("2.30"), D("5.5"), 70),
+        ("Free-range eggs", "Dairy & eggs", N, 12, "box of 12", D("4.40"), D("5.5"), 30),
         ("Camembert", "Dairy & eggs", W, 250, "250 g", D("4.80"), D("5.5"), 25),
     ]),
     ("boulangerie-levain", "Boulangerie Levain & Co", "Paris 20e",
@@ -89,10 +94,11 @@ PRODUCERS = [
         ("Apples (Reine des Reinettes)", "Fruit", W, 1000, "1 kg", D("2.90"), D("5.5"), 100),
         ("Pears (Conférence)", "Fruit", W, 1000, "1 kg", D("3.20"), D("5.5"), 70),
         ("Apple juice", "Drinks", V, 1000, "1 L bottle", D("3.10"), D("5.5"), 60),
+        ("Apple juice", "Drinks", V, 250, "25 cl bottle", D("1.20"), D("5.5"), 90),
         ("Apple and pear juice", "Drinks", V, 1000, "1 L bottle", D("3.40"), D("5.5"), 40),
         ("Quince", "Fruit", W, 1000, "1 kg", D("4.10"), D("5.5"), 6),
         ("Apple compote", "Pantry", W, 350, "350 g jar", D("3.60"), D("5.5"), 30),
-        ("Dry cider", "Drinks", V, 750, "75 cl", D("4.50"), D("20"), 36),
+        ("Dry cider", "Wine, beer & cider", V, 750, "75 cl", D("4.50"), D("20"), 36),
         ("Cider vinegar", "Pantry", V, 500, "50 cl", D("3.90"), D("5.5"), 25),
         ("Apples (Cox)", "Fruit", W, 2000, "2 kg bag", D("5.40"), D("5.5"), 35),
     ]),
@@ -110,20 +116,22 @@ PRODUCERS = [
     ("rucher-du-bocage", "Rucher du Bocage", "Perche",
      "Two hundred hives moved between hedgerows, lime trees and buckwheat fields.", None, [
         ("Wildflower honey", "Pantry", W, 500, "500 g jar", D("8.50"), D("5.5"), 40),
+        ("Wildflower honey", "Pantry", W, 1000, "1 kg jar", D("15.90"), D("5.5"), 12),
+        ("Wildflower honey", "Pantry", W, 250, "250 g jar", D("4.60"), D("5.5"), 2),
         ("Lime blossom honey", "Pantry", W, 250, "250 g jar", D("5.90"), D("5.5"), 30),
         ("Buckwheat honey", "Pantry", W, 500, "500 g jar", D("9.20"), D("5.5"), 3),
         ("Honey gingerbread", "Bakery", W, 300, "300 g", D("6.40"), D("5.5"), 18),
         ("Beeswax wraps", "Pantry", N, 3, "set of 3", D("12.50"), D("20"), 15),
-        ("Mead", "Drinks", V, 500, "50 cl", D("11.00"), D("20"), 12),
+        ("Mead", "Wine, beer & cider", V, 500, "50 cl", D("11.00"), D("20"), 12),
         ("Propolis honey", "Pantry", W, 250, "250 g jar", D("7.80"), D("5.5"), 10),
         ("Honey mustard", "Pantry", W, 200, "200 g jar", D("4.20"), D("5.5"), 25),
     ]),
     ("brasserie-du-canal", "Brasserie du Canal", "Pantin",
      "Small brewery by the Ourcq canal, brewing with French organic malt and hops.", None, [
-        ("Pale ale", "Drinks", V, 330, "33 cl bottle", D("2.40"), D("20"), 120),
-        ("Amber ale", "Drinks", V, 330, "33 cl bottle", D("2.50"), D("20"), 90),
-        ("Stout", "Drinks", V, 330, "33 cl bottle", D("2.70"), D("20"), 60),
-        ("Lager, 6-pack", "Drinks", V, 1980, "6 × 33 cl", D("12.90"), D("20"), 20),
+        ("Pale ale", "Wine, beer & cider", V, 330, "33 cl bottle", D("2.40"), D("20"), 120),
+        ("Amber ale", "Wine, beer & cider", V, 330, "33 cl bottle", D("2.50"), D("20"), 90),
+        ("Stout", "Wine, beer & cider", V, 330, "33 cl bottle", D("2.70"), D("20"), 60),
+        ("Lager, 6-pack", "Wine, beer & cider", V, 1980, "6 × 33 cl", D("12.90"), D("20"), 20),
         ("Hop lemonade", "Drinks", V, 330, "33 cl bottle", D("1.90"), D("5.5"), 48),
         ("Spent-grain crackers", "Bakery", W, 150, "150 g", D("3.20"), D("5.5"), 7),
         ("Ginger beer (alcohol-free)", "Drinks", V, 330, "33 cl bottle", D("2.10"), D("5.5"), 40),
@@ -142,6 +150,10 @@ PRODUCERS = [
         ("Chicken, whole", "Meat", W, 1800, "about 1.8 kg", D("16.90"), D("5.5"), 12),
     ]),
 ]
+
+
+# Made or picked to order: always available, whatever the stock figure.
+ON_DEMAND = {"Vegetable box (small)", "Country sourdough loaf", "Brioche", "Lamb shoulder"}
 
 
 def demo_user(email: str, *, superuser: bool = False, first_name: str = "", last_name: str = ""):
@@ -189,40 +201,41 @@ def product_image(title: str, colour: str) -> bytes:
     return buffer.getvalue()
 
 
-def _categories() -> dict:
-    return {name: create_from_breadcrumbs(name) for name in CATEGORIES}
+def _rows(producer: Producer, entries: list, categories: dict) -> list[ImportRow]:
+    prefix = "".join(part[0] for part in producer.slug.split("-")).upper()
+    rows = []
+    for index, entry in enumerate(entries, start=1):
+        title, category, unit_type, unit_value, label, price, vat, stock = entry
+        rows.append(ImportRow(
+            row=index, producer_id=producer.id, sku=f"{prefix}-{index:03d}", name=title,
+            display_name=label, category_id=categories[category],
+            description=f"{title} from {producer.name}, {producer.city}.",
+            unit_type=unit_type, unit_value=Decimal(unit_value), unit_label=label, price=price,
+            on_hand=stock, on_demand=title in ON_DEMAND, available_on=None,
+            shipping_category="", vat_rate=vat,
+        ))
+    return rows
 
 
-def _upsert_product(*, producer: Producer, sku: str, row: tuple, product_class, categories):
-    title, category, unit_type, unit_value, unit_label, price, vat, stock = row
-    record = (
-        StockRecord.objects.select_related("product")
-        .filter(partner=producer.partner, partner_sku=sku)
-        .first()
-    )
-    product = record.product if record else Product(product_class=product_class)
-    product.title = title
-    product.description = f"{title} from {producer.name}, {producer.city}."
-    product.unit_type = unit_type
-    product.unit_value = Decimal(unit_value)
-    product.unit_label = unit_label
-    product.vat_rate = vat
-    product.is_public = True
-    product.save()
-    ProductCategory.objects.get_or_create(product=product, category=categories[category])
-    if record is None:
-        record = StockRecord(product=product, partner=producer.partner, partner_sku=sku)
-    record.price = price
-    record.price_currency = "EUR"
-    record.num_in_stock = stock
-    record.save()
-    if not product.images.exists():
-        ProductImage.objects.create(
-            product=product,
-            display_order=0,
-            original=ContentFile(product_image(title, CATEGORIES[category]), name=f"{sku}.png"),
+def _add_missing_images(producer: Producer, colours: dict) -> None:
+    parents = (
+        Product.objects.filter(
+            structure=Product.PARENT, children__stockrecords__partner_id=producer.partner_id,
+            images__isnull=True,
         )
-    return product
+        .prefetch_related("categories")
+        .distinct()
+    )
+    for parent in parents:
+        category = parent.categories.all()[0].name
+        ProductImage.objects.create(
+            product=parent,
+            display_order=0,
+            original=ContentFile(
+                product_image(parent.title, colours.get(category, "#3f7d3a")),
+                name=f"{slugify(parent.title)}.png",
+            ),
+        )
 
 
 @transaction.atomic
@@ -230,11 +243,10 @@ def seed(*, stdout=None) -> dict:
     """Create or refresh the admin, producers, the demo producer login and the catalogues."""
     admin = demo_user(ADMIN_EMAIL, superuser=True, first_name="Ada", last_name="Admin")
     admin.groups.add(Group.objects.get_or_create(name=PLATFORM_ADMINS_GROUP)[0])
-    product_class, _ = ProductClass.objects.get_or_create(
-        slug="food", defaults={"name": "Food", "track_stock": True, "requires_shipping": False}
-    )
-    categories = _categories()
-    producers, product_count = {}, 0
+    categories = {
+        c.name: c.id for c in Category.objects.filter(depth=1, name__in=CATEGORIES)
+    }
+    producers, variant_count = {}, 0
     for slug, name, city, description, owner_email, rows in PRODUCERS:
         producer = Producer.objects.filter(slug=slug).select_related("partner").first()
         if producer is None:
@@ -246,16 +258,20 @@ def seed(*, stdout=None) -> dict:
         if owner_email:
             owner = demo_user(owner_email, first_name="Paul", last_name="Producteur")
             producer_member_add(producer=producer, user=owner, role=MemberRole.OWNER)
-        prefix = "".join(part[0] for part in slug.split("-")).upper()
-        for index, row in enumerate(rows, start=1):
-            _upsert_product(
-                producer=producer, sku=f"{prefix}-{index:03d}", row=row,
-                product_class=product_class, categories=categories,
-            )
-            product_count += 1
+        rows = _rows(producer, rows, categories)
+        catalogue_upsert(rows=rows, producers={producer.id: producer})
+        _add_missing_images(producer, CATEGORIES)
+        variant_count += len(rows)
         producers[slug] = producer
     if stdout:
-        stdout.write(f"  producers: {len(producers)} producers, {product_count} products")
+        products = Product.objects.filter(
+            structure=Product.PARENT,
+            children__stockrecords__partner__producer__in=producers.values(),
+        ).distinct().count()
+        stdout.write(
+            f"  producers: {len(producers)} producers, {products} products, "
+            f"{variant_count} variants"
+        )
     return {"producers": producers}
 
 
@@ -265,8 +281,9 @@ def reset() -> None:
     slugs = [entry[0] for entry in PRODUCERS]
     producers = list(Producer.objects.filter(slug__in=slugs).select_related("partner"))
     partner_ids = [producer.partner_id for producer in producers]
-    product_ids = list(
-        StockRecord.objects.filter(partner_id__in=partner_ids).values_list("product_id", flat=True)
+    variants = Product.objects.filter(stockrecords__partner_id__in=partner_ids)
+    product_ids = list(variants.values_list("id", flat=True)) + list(
+        variants.exclude(parent=None).values_list("parent_id", flat=True)
     )
     for image in ProductImage.objects.filter(product_id__in=product_ids):
         image.delete()

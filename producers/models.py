@@ -1,9 +1,49 @@
+import secrets
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.fr import siren, siret
 
 PRODUCER_MEMBERS_GROUP = "Producer members"
 PLATFORM_ADMINS_GROUP = "Platform admins"
+
+
+def validate_company_number(value: str) -> None:
+    """A French SIRET (14 digits) or SIREN (9 digits), checked by python-stdnum."""
+    compact = siret.compact(value)
+    try:
+        (siret if len(compact) == 14 else siren).validate(compact)
+    except StdnumError:
+        raise ValidationError(
+            _("%(value)s is not a valid SIRET (14 digits) or SIREN (9 digits) number."),
+            params={"value": value},
+        ) from None
+
+
+def validate_vat_number(value: str) -> None:
+    """An EU VAT number with its country prefix (FR40303265045), checked by python-stdnum."""
+    try:
+        eu_vat.validate(value)
+    except StdnumError:
+        raise ValidationError(
+            _("%(value)s is not a valid EU VAT number (e.g. FR40303265045)."),
+            params={"value": value},
+        ) from None
+
+
+class Certification(models.TextChoices):
+    ORGANIC = "organic", _("Organic (AB / EU organic)")
+    NATURE_PROGRES = "nature_progres", _("Nature & Progrès")
+    DEMETER = "demeter", _("Demeter (biodynamic)")
+    HVE = "hve", _("High environmental value (HVE)")
+    LABEL_ROUGE = "label_rouge", _("Label Rouge")
+    AOP = "aop", _("Protected designation of origin (AOP)")
 
 
 class MemberRole(models.TextChoices):
@@ -17,7 +57,36 @@ class Producer(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     description = models.TextField(_("description"), blank=True)
+    practices = models.TextField(_("farming practices"), blank=True)
+    certifications = models.JSONField(_("certifications"), default=list, blank=True)
+    street = models.CharField(_("street address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=12, blank=True)
     city = models.CharField(_("city"), max_length=80, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="FR")
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))],
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
+    )
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="producers/logos/", blank=True)
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    company_number = models.CharField(
+        _("SIRET / SIREN"), max_length=20, blank=True, validators=[validate_company_number]
+    )
+    vat_number = models.CharField(
+        _("VAT number"), max_length=20, blank=True, validators=[validate_vat_number]
+    )
+    vat_registered = models.BooleanField(
+        _("registered for VAT"),
+        default=True,
+        help_text=_("Untick for a producer under the French VAT exemption (franchise en base)."),
+    )
     is_visible = models.BooleanField(_("publicly visible"), default=True)
     partner = models.OneToOneField(
         "partner.Partner",
@@ -37,6 +106,108 @@ class Producer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        unknown = set(self.certifications or []) - set(Certification.values)
+        if unknown:
+            raise ValidationError({"certifications": _("Unknown certification.")})
+        if self.company_number:
+            self.company_number = siret.compact(self.company_number)
+        if self.vat_number:
+            self.vat_number = eu_vat.compact(self.vat_number)
+
+
+class ProducerPhoto(models.Model):
+    producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to="producers/photos/")
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    display_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["display_order", "id"]
+
+    def __str__(self) -> str:
+        return self.caption or f"Photo of {self.producer}"
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class ProducerInvitation(models.Model):
+    """An e-mailed invitation to join a producer's team; accepted once, by link."""
+
+    producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("role"), max_length=10, default="staff")
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.producer}"
+
+
+class TaxCategory(models.Model):
+    """A named VAT rate a product can use ("Food (reduced rate)" = 5.5 %); configurable."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    rate = models.DecimalField(
+        _("VAT rate (%)"), max_digits=5, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+
+    class Meta:
+        ordering = ["rate", "name"]
+        verbose_name = _("tax category")
+        verbose_name_plural = _("tax categories")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.rate} %)"
+
+
+class ProductImport(models.Model):
+    """One uploaded product file: validated first, written only when confirmed."""
+
+    class Status(models.TextChoices):
+        INVALID = "invalid", _("Has errors")
+        READY = "ready", _("Ready to import")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    producer = models.ForeignKey(
+        Producer, on_delete=models.CASCADE, related_name="imports", null=True, blank=True
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    counts = models.JSONField(default=dict)
+    errors = models.JSONField(default=list)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, round(100 * self.done / self.total))
 
 
 class ProducerMembership(models.Model):
@@ -58,3 +229,20 @@ class ProducerMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.producer} ({self.role})"
+
+
+def _register_stock_history() -> None:
+    # Who changed a stock record's price or stock, and when (django-simple-history). The
+    # history model lives in this app: stock is the producer's concern.
+    from oscar.core.loading import get_model
+    from simple_history import register
+
+    register(
+        get_model("partner", "StockRecord"),
+        app="producers",
+        excluded_fields=["date_updated"],
+        custom_model_name="HistoricalStockRecord",
+    )
+
+
+_register_stock_history()

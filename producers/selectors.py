@@ -53,17 +53,24 @@ def producer_products(*, producer: Producer) -> QuerySet:
 
 
 def featured_products(*, limit: int = 12) -> QuerySet:
-    """Public products of visible producers, with what a product card needs prefetched."""
+    """Public, unarchived products of visible producers, with their public variants and stock
+    prefetched so product cards and Oscar's pricing strategy run no per-product query."""
     stock = StockRecord.objects.select_related("partner__producer")
+    variants = Product.objects.filter(is_public=True, archived_at=None).prefetch_related(
+        Prefetch("stockrecords", queryset=stock)
+    ).order_by("unit_value", "id")
     return (
         Product.objects.browsable()
-        .filter(is_public=True, stockrecords__partner__producer__is_visible=True)
+        .filter(
+            is_public=True,
+            archived_at=None,
+            children__stockrecords__partner__producer__is_visible=True,
+        )
         .select_related("product_class")
         .prefetch_related(
-            Prefetch("stockrecords", queryset=stock),
+            Prefetch("children", queryset=variants, to_attr="_prefetched_public_children"),
             "images",
-            "children__stockrecords",
         )
         .distinct()
-        .order_by("-date_created", "id")[:limit]
+        .order_by("-date_created", "-id")[:limit]
     )

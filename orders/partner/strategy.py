@@ -10,6 +10,19 @@ from producers.money import round_money
 TaxInclusiveFixedPrice = get_class("partner.prices", "TaxInclusiveFixedPrice")
 FixedPrice = get_class("partner.prices", "FixedPrice")
 UnavailablePrice = get_class("partner.prices", "Unavailable")
+Available = get_class("partner.availability", "Available")
+Unavailable = get_class("partner.availability", "Unavailable")
+
+
+class OnDemandOrStockRequired(strategy.StockRequired):
+    """Archived products cannot be bought; on-demand ones can whatever their stock level."""
+
+    def availability_policy(self, product, stockrecord):
+        if product.archived_at is not None:
+            return Unavailable()
+        if product.on_demand and stockrecord is not None:
+            return Available()
+        return super().availability_policy(product, stockrecord)
 
 
 class ProductVatRate:
@@ -41,9 +54,9 @@ class ProductVatRate:
 
 
 class Foodhub(
-    strategy.UseFirstStockRecord, strategy.StockRequired, ProductVatRate, strategy.Structured
+    strategy.UseFirstStockRecord, OnDemandOrStockRequired, ProductVatRate, strategy.Structured
 ):
-    """First stock record (one per producer), stock required, per-product VAT."""
+    """First stock record (one per producer), stock required unless on demand, product VAT."""
 
 
 class Selector:

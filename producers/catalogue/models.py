@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from oscar.apps.catalogue.abstract_models import AbstractProduct
+from oscar.apps.catalogue.abstract_models import AbstractCategory, AbstractProduct
 
 
 class UnitType(models.TextChoices):
@@ -36,6 +36,13 @@ class Product(AbstractProduct):
         help_text=_("Blank on a variant means the parent product's rate."),
     )
 
+    on_demand = models.BooleanField(
+        _("on demand"), default=False, help_text=_("Always available: made or picked to order.")
+    )
+    available_on = models.DateField(_("available from"), null=True, blank=True)
+    shipping_category = models.CharField(_("shipping category"), max_length=100, blank=True)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+
     def get_vat_rate(self) -> Decimal:
         """The VAT rate in percent, inherited from the parent for variants."""
         if self.vat_rate is not None:
@@ -43,6 +50,15 @@ class Product(AbstractProduct):
         if self.parent_id and self.parent.vat_rate is not None:
             return self.parent.vat_rate
         return Decimal("0")
+
+
+class Category(AbstractCategory):
+    """Oscar's category with a French name and the VAT rate its products use by default."""
+
+    name_fr = models.CharField(_("French name"), max_length=255, blank=True)
+    default_vat_rate = models.DecimalField(
+        _("default VAT rate (%)"), max_digits=5, decimal_places=2, default=Decimal("5.5")
+    )
 
 
 from oscar.apps.catalogue.models import *  # noqa: E402, F403 - must follow our Product (Oscar's rule)

@@ -31,13 +31,19 @@ def test_demo_loads_a_realistic_catalogue():
     output = run()
     assert "foodhub-demo" in output and "hub-en@example.org" in output
     assert Producer.objects.count() >= 6
-    assert Product.objects.count() >= 60
+    assert Product.objects.filter(structure="parent").count() >= 60
     assert Hub.objects.count() == 2
     assert set(Hub.objects.values_list("currency", flat=True)) == {"EUR"}
-    product = Product.objects.get(title="Dry cider")
-    assert product.vat_rate == 20 and product.unit_type == "volume" and product.unit_value == 750
-    assert product.images.count() == 1
-    assert StockRecord.objects.get(product=product).price_currency == "EUR"
+    cider = Product.objects.get(title="Dry cider", structure="parent")
+    assert cider.vat_rate == 20 and cider.images.count() == 1
+    assert cider.categories.get().name == "Wine, beer & cider"
+    bottle = cider.children.get()
+    assert (bottle.unit_type, bottle.unit_value, bottle.unit_label) == ("volume", 750, "75 cl")
+    assert StockRecord.objects.get(product=bottle).price_currency == "EUR"
+    honey = Product.objects.get(title="Wildflower honey", structure="parent")
+    assert sorted(honey.children.values_list("unit_value", flat=True)) == [250, 500, 1000]
+    assert Product.objects.filter(on_demand=True).count() >= 3
+    assert StockRecord.objects.filter(num_in_stock__lt=5).count() >= 5  # low stock
 
 
 def test_demo_is_idempotent():
