@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from producers.money import round_money
+from producers.units import unit_label
 
 COLUMNS = [
     "producer",
@@ -615,15 +616,6 @@ class _RowChecker:
         except ValueError as exc:
             self.error("tax_category", str(exc))
             return None
-
-
-def unit_label(unit_type: str, value: Decimal) -> str:
-    """Label a unit value: "500 g", "1 kg", "1.5 kg", "750 ml", "1 L"; items get no label."""
-    if unit_type == "weight":
-        return f"{_plain(value)} g" if value < 1000 else f"{_plain(value / 1000)} kg"
-    if unit_type == "volume":
-        return f"{_plain(value)} ml" if value < 1000 else f"{_plain(value / 1000)} L"
-    return ""
 
 
 # --- Writing ---------------------------------------------------------------------------------

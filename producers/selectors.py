@@ -28,11 +28,16 @@ def memberships_for_user(user) -> QuerySet[ProducerMembership]:
     )
 
 
+def producers_for_user(user) -> QuerySet[Producer]:
+    """The producers a user may manage: their memberships, or all for platform admins."""
+    if user_is_platform_admin(user):
+        return Producer.objects.all()
+    return Producer.objects.filter(memberships__user=user)
+
+
 def producer_for_member(*, user, slug: str) -> Producer:
     """The producer with this slug if the user may manage it; 404 otherwise (tenancy)."""
-    qs = Producer.objects.all()
-    if not user_is_platform_admin(user):
-        qs = qs.filter(memberships__user=user)
+    qs = producers_for_user(user)
     product_count = Count("partner__stockrecords", distinct=True)
     return get_object_or_404(qs.annotate(product_count=product_count), slug=slug)
 

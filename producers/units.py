@@ -13,18 +13,17 @@ THOUSAND = Decimal("1000")
 
 def _plain(value: Decimal) -> str:
     """A decimal without trailing zeros or exponent: 1.500 -> "1.5", 1000 -> "1000"."""
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 def unit_label(unit_type: str, unit_value: Decimal) -> str:
-    """The default label of a unit: 500 g, 1.5 kg, 750 ml, 1 L, or a bare count for items."""
+    """The default label of a unit: "500 g", "1.5 kg", "750 ml", "1 L"; items get none."""
     value = Decimal(unit_value)
     if unit_type == "weight":
         return f"{_plain(value / THOUSAND)} kg" if value >= THOUSAND else f"{_plain(value)} g"
     if unit_type == "volume":
         return f"{_plain(value / THOUSAND)} L" if value >= THOUSAND else f"{_plain(value)} ml"
-    return _plain(value)
+    return ""
 
 
 def unit_price(*, price: Decimal, unit_type: str, unit_value: Decimal) -> tuple[Decimal, str]:

@@ -193,6 +193,23 @@ EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Foodhub <noreply@foodhub.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Cache --------------------------------------------------------------------------------
+# Shared by the web server and the worker (import progress bars): Redis when the broker is
+# Redis, else files under var/ so the embedded demo needs no server.
+CACHE_URL = env_str("CACHE_URL", "")
+if not CACHE_URL and env_str("CELERY_BROKER_URL", "").startswith("redis"):
+    CACHE_URL = env_str("CELERY_BROKER_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    )
+}
+
 # --- Celery ----------------------------------------------------------------------------------
 # Default: kombu's filesystem transport, so a real worker and beat run with no broker server.
 BROKER_DIR = VAR_DIR / "broker"

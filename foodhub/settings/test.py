@@ -27,3 +27,7 @@ if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
         "processed_folder": str(VAR_DIR / "test-broker" / "processed"),  # noqa: F405
         "store_processed": False,
     }
+
+# In-process cache unless a shared one is configured (the worker test sets its own).
+if not CACHE_URL:  # noqa: F405
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
