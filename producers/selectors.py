@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.apps import apps
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from oscar.core.loading import get_model
 
@@ -79,3 +80,76 @@ def featured_products(*, limit: int = 12) -> QuerySet:
         .distinct()
         .order_by("-date_created", "-id")[:limit]
     )
+
+
+# --- Inventory dashboard ---------------------------------------------------------------------
+
+LOW_STOCK = 5
+
+
+def dashboard_variants(*, producer: Producer, q: str = "", category=None) -> QuerySet:
+    """A producer's live variants (stock records) for the inventory list: one query a page."""
+    qs = (
+        StockRecord.objects.filter(
+            partner_id=producer.partner_id,
+            product__parent__isnull=False,
+            product__archived_at__isnull=True,
+        )
+        .select_related("product__parent")
+        .order_by("product__parent__title", "product__unit_value", "id")
+    )
+    if q:
+        qs = qs.filter(
+            Q(product__parent__title__icontains=q)
+            | Q(product__title__icontains=q)
+            | Q(partner_sku__icontains=q)
+        )
+    if category is not None:
+        qs = qs.filter(product__parent__categories=category)
+    return qs
+
+
+def dashboard_summary(*, producer: Producer) -> dict:
+    """Counts for the dashboard header, aggregated in one query."""
+    return StockRecord.objects.filter(
+        partner_id=producer.partner_id,
+        product__parent__isnull=False,
+        product__archived_at__isnull=True,
+    ).aggregate(
+        variants=Count("id"),
+        products=Count("product__parent", distinct=True),
+        on_demand=Count("id", filter=Q(product__on_demand=True)),
+        low_stock=Count(
+            "id", filter=Q(product__on_demand=False, num_in_stock__lt=LOW_STOCK)
+        ),
+    )
+
+
+def producer_product(*, producer: Producer, product_id: int):
+    """One of the producer's products (an Oscar parent), or 404 (tenancy)."""
+    qs = Product.objects.filter(
+        structure=Product.PARENT, children__stockrecords__partner_id=producer.partner_id
+    ).distinct()
+    return get_object_or_404(qs.prefetch_related("categories", "images"), pk=product_id)
+
+
+def product_variants(*, producer: Producer, product) -> QuerySet:
+    return (
+        StockRecord.objects.filter(partner_id=producer.partner_id, product__parent=product)
+        .select_related("product")
+        .order_by("product__unit_value", "id")
+    )
+
+
+def stock_history(*, producer: Producer) -> QuerySet:
+    """Who changed which variant's price or stock, and when, newest first."""
+    history = apps.get_model("producers", "HistoricalStockRecord")
+    return (
+        history.objects.filter(partner_id=producer.partner_id)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )
+
+
+def producer_members(*, producer: Producer) -> QuerySet[ProducerMembership]:
+    return producer.memberships.select_related("user").order_by("role", "user__email")

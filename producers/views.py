@@ -1,11 +1,53 @@
-"""Producer area pages. Thin: they call selectors and render."""
+"""Producer area pages: inventory dashboard, products, stock history, import/export, profile,
+team. Thin: they check the form, call a service or selector, and render."""
 
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from .selectors import memberships_for_user, producer_for_member, producer_products
+from . import catalogue_services, import_services, services
+from .forms import (
+    BulkEditFormSet,
+    DashboardFilterForm,
+    ImportUploadForm,
+    InviteForm,
+    NewVariantFormSet,
+    ProducerProfileForm,
+    ProductForm,
+    VariantFormSet,
+)
+from .importing import export_rows, write_xlsx
+from .models import ProductImport
+from .selectors import (
+    dashboard_summary,
+    dashboard_variants,
+    memberships_for_user,
+    producer_for_member,
+    producer_members,
+    producer_product,
+    product_variants,
+    stock_history,
+)
 
-PRODUCTS_SHOWN = 50
+PAGE_SIZE = 50
+
+
+def _base_context(request, producer, section: str) -> dict:
+    return {
+        "producer": producer,
+        "section": section,
+        "my_producers": memberships_for_user(request.user),
+    }
 
 
 @login_required
@@ -16,10 +58,263 @@ def home(request):
 
 
 @login_required
-def detail(request, slug: str):
-    """One producer's home for its members: profile and catalogue at a glance."""
+def dashboard(request, slug: str):
+    """Inventory: own variants with search, category filter, pages and inline bulk edit."""
     producer = producer_for_member(user=request.user, slug=slug)
-    products = list(producer_products(producer=producer)[:PRODUCTS_SHOWN])
-    return render(
-        request, "producers/detail.html", {"producer": producer, "products": products}
-    )
+    filters = DashboardFilterForm(request.GET or None)
+    q, category = "", None
+    if filters.is_valid():
+        q, category = filters.cleaned_data["q"], filters.cleaned_data["category"]
+    page = Paginator(dashboard_variants(producer=producer, q=q, category=category), PAGE_SIZE)
+    page = page.get_page(request.GET.get("page"))
+    records = list(page.object_list)
+    initial = [
+        {
+            "stockrecord_id": r.id, "price": r.price, "num_in_stock": r.num_in_stock,
+            "on_demand": r.product.on_demand, "is_active": r.product.is_public,
+        }
+        for r in records
+    ]
+    formset = BulkEditFormSet(request.POST or None, initial=initial, prefix="rows")
+    if request.method == "POST":
+        if formset.is_valid():
+            changes = [
+                catalogue_services.VariantChange(**form.cleaned_data) for form in formset.forms
+            ]
+            try:
+                changed = catalogue_services.variants_bulk_update(
+                    producer=producer, changes=changes, user=request.user
+                )
+            except ValidationError as exc:
+                by_id = {str(f.cleaned_data["stockrecord_id"]): f for f in formset.forms}
+                for key, errors in exc.message_dict.items():
+                    if key in by_id:
+                        by_id[key].add_error(None, errors)
+                messages.error(request, _("Nothing was saved: please correct the rows marked."))
+            else:
+                messages.success(request, _("%(count)s variants updated.") % {"count": changed})
+                return redirect(request.get_full_path())
+        else:
+            messages.error(request, _("Nothing was saved: please correct the rows marked."))
+    rows = list(zip(records, formset.forms, strict=False))
+    context = _base_context(request, producer, "inventory") | {
+        "filters": filters, "page": page, "formset": formset, "rows": rows,
+        "summary": dashboard_summary(producer=producer), "query_string": _query(request),
+    }
+    return render(request, "producers/dashboard.html", context)
+
+
+def _query(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _variant_initial(records) -> list[dict]:
+    initial = []
+    for record in records:
+        variant = record.product
+        code = {"weight": "g", "volume": "ml"}.get(variant.unit_type, "")
+        initial.append({
+            "stockrecord_id": record.id, "sku": record.partner_sku,
+            "display_name": variant.title, "units": _plain(variant.unit_value),
+            "unit_type": code, "variant_unit_name": variant.unit_label,
+            "price": record.price, "on_hand": record.num_in_stock,
+            "on_demand": variant.on_demand,
+        })
+    return initial
+
+
+def _plain(value: Decimal) -> str:
+    return format(Decimal(value).normalize(), "f")
+
+
+@login_required
+def product_edit(request, slug: str, product_id: int | None = None):
+    """Create or edit a product with its variants and a photo."""
+    producer = producer_for_member(user=request.user, slug=slug)
+    parent = producer_product(producer=producer, product_id=product_id) if product_id else None
+    initial_product, initial_variants = {}, []
+    if parent is not None:
+        categories = list(parent.categories.all())
+        initial_product = {
+            "name": parent.title, "description": parent.description,
+            "category": categories[0] if categories else None, "vat_rate": parent.vat_rate,
+        }
+        initial_variants = _variant_initial(product_variants(producer=producer, product=parent))
+    form = ProductForm(request.POST or None, request.FILES or None, initial=initial_product)
+    formset_class = VariantFormSet if parent is not None else NewVariantFormSet
+    variants = formset_class(request.POST or None, initial=initial_variants, prefix="variants")
+    if request.method == "POST" and form.is_valid() and variants.is_valid():
+        rows = [
+            {k: v for k, v in f.cleaned_data.items() if k != "stockrecord_id"}
+            for f in variants.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        if not rows:
+            messages.error(request, _("Add at least one variant."))
+        else:
+            saved, errors = import_services.product_form_save(
+                producer=producer, user=request.user,
+                product={k: form.cleaned_data[k] for k in ("name", "description", "category",
+                                                          "vat_rate")},
+                variants=rows, parent=parent, image=form.cleaned_data.get("image"),
+            )
+            if saved is not None:
+                messages.success(request, _("Product saved."))
+                return redirect("producers:dashboard", slug=producer.slug)
+            _attach_row_errors(form, variants, errors)
+    context = _base_context(request, producer, "inventory") | {
+        "form": form, "variants": variants, "product": parent,
+    }
+    return render(request, "producers/product_form.html", context)
+
+
+def _attach_row_errors(form, variants, errors) -> None:
+    filled = [f for f in variants.forms if f.cleaned_data]
+    product_fields = {"name": "name", "description": "description", "category": "category",
+                      "tax_category": "vat_rate"}
+    for error in errors:
+        if error.column in product_fields:
+            form.add_error(product_fields[error.column], error.message)
+            continue
+        index = error.row - 2
+        target = filled[index] if 0 <= index < len(filled) else None
+        field = error.column if target is not None and error.column in target.fields else None
+        if target is None:
+            form.add_error(None, error.message)
+        else:
+            target.add_error(field, error.message)
+
+
+@login_required
+@require_POST
+def product_archive(request, slug: str, product_id: int):
+    producer = producer_for_member(user=request.user, slug=slug)
+    parent = producer_product(producer=producer, product_id=product_id)
+    outcome = catalogue_services.product_archive(producer=producer, product=parent)
+    if outcome == "archived":
+        messages.success(request, _("Product archived: it was ordered before, so it is kept."))
+    else:
+        messages.success(request, _("Product deleted."))
+    return redirect("producers:dashboard", slug=producer.slug)
+
+
+@login_required
+def history(request, slug: str):
+    producer = producer_for_member(user=request.user, slug=slug)
+    page = Paginator(stock_history(producer=producer), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = _base_context(request, producer, "history") | {"page": page}
+    return render(request, "producers/history.html", context)
+
+
+@login_required
+def import_upload(request, slug: str):
+    producer = producer_for_member(user=request.user, slug=slug)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        product_import = import_services.import_validate(
+            user=request.user, data=upload.read(), filename=upload.name, producer=producer
+        )
+        return redirect("producers:import-detail", slug=producer.slug, import_id=product_import.pk)
+    recent = producer.imports.all()[:10]
+    context = _base_context(request, producer, "import") | {"form": form, "recent": recent}
+    return render(request, "producers/import_upload.html", context)
+
+
+def _own_import(producer, import_id: int) -> ProductImport:
+    return get_object_or_404(ProductImport, pk=import_id, producer=producer)
+
+
+@login_required
+def import_detail(request, slug: str, import_id: int):
+    """The preview (counts and every error), the confirm button, then the progress bar."""
+    producer = producer_for_member(user=request.user, slug=slug)
+    product_import = _own_import(producer, import_id)
+    if request.method == "POST":
+        import_services.import_confirm(product_import=product_import, user=request.user)
+        return redirect("producers:import-detail", slug=producer.slug, import_id=import_id)
+    context = _base_context(request, producer, "import") | {
+        "import": product_import, "progress": import_services.import_progress(product_import),
+    }
+    return render(request, "producers/import_detail.html", context)
+
+
+@login_required
+@require_GET
+def import_progress(request, slug: str, import_id: int):
+    producer = producer_for_member(user=request.user, slug=slug)
+    product_import = _own_import(producer, import_id)
+    return JsonResponse(import_services.import_progress(product_import))
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+@require_GET
+def export(request, slug: str, fmt: str):
+    """The producer's catalogue in the import format: CSV streamed, or XLSX."""
+    producer = producer_for_member(user=request.user, slug=slug)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    items = import_services.catalogue_export_items(producer=producer)
+    if fmt == "xlsx":
+        response = HttpResponse(
+            write_xlsx(items),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        writer = csv.writer(_Echo())
+        response = StreamingHttpResponse(
+            (writer.writerow(row) for row in export_rows(items)), content_type="text/csv"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{producer.slug}-products.{fmt}"'
+    return response
+
+
+@login_required
+def profile(request, slug: str):
+    producer = producer_for_member(user=request.user, slug=slug)
+    form = ProducerProfileForm(request.POST or None, request.FILES or None, instance=producer)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "logo" or v}
+        services.producer_update(producer=producer, **fields)
+        messages.success(request, _("Profile saved."))
+        return redirect("producers:profile", slug=producer.slug)
+    context = _base_context(request, producer, "profile") | {"form": form}
+    return render(request, "producers/profile.html", context)
+
+
+@login_required
+def team(request, slug: str):
+    producer = producer_for_member(user=request.user, slug=slug)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.producer_invite(
+            producer=producer, email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"], invited_by=request.user,
+        )
+        messages.success(request, _("Invitation sent."))
+        return redirect("producers:team", slug=producer.slug)
+    context = _base_context(request, producer, "team") | {
+        "form": form, "members": producer_members(producer=producer),
+        "invitations": producer.invitations.filter(accepted_at=None),
+    }
+    return render(request, "producers/team.html", context)
+
+
+@login_required
+def invitation_accept(request, token: str):
+    if request.method == "POST":
+        try:
+            membership = services.producer_invitation_accept(token=token, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("producers:home")
+        messages.success(request, _("Welcome to the team."))
+        return redirect("producers:dashboard", slug=membership.producer.slug)
+    return render(request, "producers/invitation.html", {"token": token})

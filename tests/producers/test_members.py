@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group
 
 from producers.models import PRODUCER_MEMBERS_GROUP, ProducerMembership
 from producers.services import producer_create, producer_member_add, producer_member_remove
-from tests.producers.factories import ProducerFactory, StockRecordFactory, UserFactory
+from tests.producers.factories import ProducerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,19 +43,6 @@ def test_member_sees_own_producer_list(client):
     client.force_login(user)
     html = client.get("/producer/").content.decode()
     assert "My Farm" in html and "Other Farm" not in html
-
-
-def test_member_sees_own_products(client):
-    user = UserFactory()
-    producer = ProducerFactory()
-    StockRecordFactory(partner=producer.partner, product__title="Heirloom tomatoes")
-    producer_member_add(producer=producer, user=user)
-    client.force_login(user)
-    response = client.get(f"/producer/{producer.slug}/")
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "Heirloom tomatoes" in html
-    assert "5.5 %" in html and "Showing the first" not in html
 
 
 def test_other_producers_page_is_404(client):
@@ -110,23 +97,3 @@ def test_producer_update_rejects_an_invalid_slug():
     with pytest.raises(ValidationError) as error:
         producer_update(producer=producer, slug="not a slug!")
     assert "slug" in error.value.message_dict
-
-
-def test_producer_page_query_count_does_not_grow_with_products(client):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    user = UserFactory()
-    producer = ProducerFactory()
-    producer_member_add(producer=producer, user=user)
-    StockRecordFactory(partner=producer.partner)
-    client.force_login(user)
-    client.get(f"/producer/{producer.slug}/")  # first visit sets up the session and basket
-    with CaptureQueriesContext(connection) as few:
-        client.get(f"/producer/{producer.slug}/")
-    for _ in range(10):
-        StockRecordFactory(partner=producer.partner)
-    with CaptureQueriesContext(connection) as many:
-        response = client.get(f"/producer/{producer.slug}/")
-    assert response.content.decode().count("<tr>") == 12  # header + 11 products
-    assert len(many) == len(few)
