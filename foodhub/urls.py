@@ -13,6 +13,7 @@ from foodhub import api, views
 api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="auth-token"),
     path("me/", api.MeView.as_view(), name="me"),
+    path("", include("producers.api_urls")),
 ]
 
 urlpatterns = [

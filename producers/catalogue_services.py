@@ -248,7 +248,8 @@ class VariantChange:
 
 @transaction.atomic
 def variants_bulk_update(*, producer: Producer, changes: Iterable[VariantChange], user=None) -> int:
-    """Apply price/stock/on-demand/active edits to a producer's variants, all or nothing.
+    """Apply price/stock/on-demand/active edits to a producer's variants, all or nothing;
+    returns how many variants changed.
 
     Raises ValidationError keyed by stock record id when any change is invalid or names a
     variant of another producer; nothing is written then.
@@ -275,23 +276,25 @@ def variants_bulk_update(*, producer: Producer, changes: Iterable[VariantChange]
             errors[str(change.stockrecord_id)] = messages
     if errors:
         raise ValidationError(errors)
-    stock_changed, products_changed = [], []
+    stock_changed, products_changed, changed_ids = [], [], set()
     for change in changes:
         record = records[change.stockrecord_id]
         if record.price != change.price or record.num_in_stock != change.num_in_stock:
             record.price, record.num_in_stock = change.price, change.num_in_stock
             stock_changed.append(record)
+            changed_ids.add(record.id)
         product = record.product
         if product.on_demand != change.on_demand or product.is_public != change.is_active:
             product.on_demand, product.is_public = change.on_demand, change.is_active
             products_changed.append(product)
+            changed_ids.add(record.id)
     if stock_changed:
         bulk_update_with_history(
             stock_changed, StockRecord, STOCK_FIELDS, batch_size=BATCH, default_user=user
         )
     if products_changed:
         Product.objects.bulk_update(products_changed, ["on_demand", "is_public"])
-    return len({*(r.id for r in stock_changed), *(p.id for p in products_changed)})
+    return len(changed_ids)
 
 
 # --- Archive -------------------------------------------------------------------------------

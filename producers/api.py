@@ -1,0 +1,396 @@
+"""Producer API (`/api/v1/producers/...`): the same services and tenancy rules as the pages.
+
+Anyone reads visible producers and their active products; members write their own producer's
+profile, products, stock and imports. Another producer's objects answer 404.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from oscar.core.loading import get_model
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import catalogue_services, import_services, services
+from .forms import ImportUploadForm
+from .models import Producer, ProductImport
+from .selectors import producers_for_user
+from .units import unit_price
+
+Product = get_model("catalogue", "Product")
+Category = get_model("catalogue", "Category")
+StockRecord = get_model("partner", "StockRecord")
+
+
+# --- serializers -----------------------------------------------------------------------------
+
+
+class ProducerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Producer
+        fields = [
+            "id", "name", "slug", "description", "practices", "certifications", "street",
+            "postcode", "city", "country", "latitude", "longitude", "contact_email", "phone",
+            "website", "legal_name", "company_number", "vat_number", "vat_registered",
+            "is_visible",
+        ]
+        read_only_fields = ["id", "slug"]
+
+
+class VariantSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    sku = serializers.SerializerMethodField()
+    display_name = serializers.CharField(source="title")
+    unit_type = serializers.CharField()
+    unit_value = serializers.DecimalField(max_digits=10, decimal_places=3)
+    unit_label = serializers.CharField()
+    price = serializers.SerializerMethodField()
+    price_per_unit = serializers.SerializerMethodField()
+    on_hand = serializers.SerializerMethodField()
+    on_demand = serializers.BooleanField()
+    active = serializers.BooleanField(source="is_public")
+
+    def _record(self, variant):
+        records = variant.stockrecords.all()
+        return records[0] if records else None
+
+    def get_sku(self, variant) -> str:
+        record = self._record(variant)
+        return record.partner_sku if record else ""
+
+    def get_price(self, variant) -> str | None:
+        record = self._record(variant)
+        return f"{record.price:.2f}" if record and record.price is not None else None
+
+    def get_on_hand(self, variant) -> int | None:
+        record = self._record(variant)
+        return record.num_in_stock if record else None
+
+    def get_price_per_unit(self, variant) -> dict | None:
+        record = self._record(variant)
+        if not record or record.price is None:
+            return None
+        amount, per = unit_price(
+            price=record.price, unit_type=variant.unit_type, unit_value=variant.unit_value
+        )
+        return {"amount": f"{amount:.2f}", "per": per}
+
+
+class ProductSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField(source="title")
+    description = serializers.CharField()
+    category = serializers.SerializerMethodField()
+    vat_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    archived = serializers.SerializerMethodField()
+    variants = VariantSerializer(source="api_variants", many=True)
+
+    def get_category(self, product) -> dict | None:
+        categories = product.categories.all()
+        if not categories:
+            return None
+        category = categories[0]
+        return {"id": category.id, "name": category.name, "name_fr": category.name_fr}
+
+    def get_archived(self, product) -> bool:
+        return product.archived_at is not None
+
+
+class VariantInputSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=128)
+    display_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    units = serializers.CharField(max_length=20)
+    unit_type = serializers.CharField(max_length=5, required=False, allow_blank=True)
+    variant_unit_name = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    price = serializers.CharField(max_length=20)
+    on_hand = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    on_demand = serializers.BooleanField(required=False, default=False)
+
+
+class ProductInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(depth=1))
+    vat_rate = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False,
+        allow_null=True, default=None,
+    )
+    variants = VariantInputSerializer(many=True, allow_empty=False)
+
+
+class StockChangeSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=128)
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    on_hand = serializers.IntegerField(min_value=0)
+    on_demand = serializers.BooleanField(required=False)
+    active = serializers.BooleanField(required=False)
+
+
+class ImportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProductImport
+        fields = ["id", "filename", "status", "counts", "errors", "total", "created_at"]
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _member_producer(request, producer_id: int) -> Producer:
+    """The producer if the user is a member (or platform admin); 404 otherwise."""
+    if not request.user.is_authenticated:
+        raise NotFound
+    return get_object_or_404(producers_for_user(request.user), pk=producer_id)
+
+
+def _readable_producer(request, producer_id: int) -> Producer:
+    producer = Producer.objects.filter(pk=producer_id).first()
+    if producer is None:
+        raise NotFound
+    if producer.is_visible:
+        return producer
+    return _member_producer(request, producer_id)
+
+
+def _products(producer: Producer, *, include_inactive: bool):
+    variants = Product.objects.filter(stockrecords__partner_id=producer.partner_id)
+    if not include_inactive:
+        variants = variants.filter(is_public=True)
+    variants = variants.prefetch_related("stockrecords").order_by("unit_value", "id")
+    products = Product.objects.filter(
+        structure=Product.PARENT, children__stockrecords__partner_id=producer.partner_id
+    )
+    if not include_inactive:
+        products = products.filter(is_public=True, archived_at=None)
+    return (
+        products.distinct()
+        .prefetch_related(Prefetch("children", queryset=variants, to_attr="api_variants"))
+        .prefetch_related("categories")
+        .order_by("title", "id")
+    )
+
+
+def _row_errors_to_api(errors) -> dict:
+    """The validator's row errors as DRF-style {field: [...], variants: [{field: [...]}]}."""
+    product_fields = {"name", "description", "category", "tax_category"}
+    body: dict = {}
+    variant_errors: dict[int, dict] = {}
+    for error in errors:
+        if error.column in product_fields:
+            key = "vat_rate" if error.column == "tax_category" else error.column
+            body.setdefault(key, []).append(error.message)
+        else:
+            variant_errors.setdefault(error.row - 2, {}).setdefault(error.column, []).append(
+                error.message
+            )
+    if variant_errors:
+        size = max(variant_errors) + 1
+        body["variants"] = [variant_errors.get(i, {}) for i in range(size)]
+    return body
+
+
+def _save_product(request, producer, parent=None):
+    serializer = ProductInputSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    saved, errors = import_services.product_form_save(
+        producer=producer, user=request.user,
+        product={k: data[k] for k in ("name", "description", "category", "vat_rate")},
+        variants=[dict(v) for v in data["variants"]], parent=parent,
+    )
+    if saved is None:
+        raise ApiValidationError(_row_errors_to_api(errors))
+    product = _products(producer, include_inactive=True).get(pk=saved.pk)
+    return ProductSerializer(product).data
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+class ProducerList(generics.ListAPIView):
+    """Visible producers."""
+
+    serializer_class = ProducerSerializer
+    permission_classes = []
+    queryset = Producer.objects.filter(is_visible=True).order_by("name")
+
+
+class ProducerDetail(APIView):
+    """A visible producer; members update their profile (PATCH)."""
+
+    @extend_schema(responses=ProducerSerializer)
+    def get(self, request, producer_id: int):
+        return Response(ProducerSerializer(_readable_producer(request, producer_id)).data)
+
+    @extend_schema(request=ProducerSerializer, responses=ProducerSerializer)
+    def patch(self, request, producer_id: int):
+        producer = _member_producer(request, producer_id)
+        serializer = ProducerSerializer(producer, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.producer_update(producer=producer, **serializer.validated_data)
+        except DjangoValidationError as exc:
+            raise ApiValidationError(exc.message_dict) from None
+        return Response(ProducerSerializer(producer).data)
+
+
+class ProductList(APIView):
+    """A producer's active products with variants (public); members create products."""
+
+    def get_permissions(self):
+        return [] if self.request.method in SAFE_METHODS else [IsAuthenticated()]
+
+    @extend_schema(responses=ProductSerializer(many=True))
+    def get(self, request, producer_id: int):
+        producer = _readable_producer(request, producer_id)
+        member = producers_for_user(request.user).filter(pk=producer.pk).exists() if (
+            request.user.is_authenticated) else False
+        paginator = generics.ListAPIView.pagination_class()
+        page = paginator.paginate_queryset(
+            _products(producer, include_inactive=member), request, view=self
+        )
+        return paginator.get_paginated_response(ProductSerializer(page, many=True).data)
+
+    @extend_schema(request=ProductInputSerializer, responses={201: ProductSerializer})
+    def post(self, request, producer_id: int):
+        producer = _member_producer(request, producer_id)
+        return Response(_save_product(request, producer), status=status.HTTP_201_CREATED)
+
+
+class ProductDetail(APIView):
+    """One product: public read; members update (PATCH with the full variants list) or
+    remove it (DELETE: archived if ever ordered, deleted otherwise)."""
+
+    def get_permissions(self):
+        return [] if self.request.method in SAFE_METHODS else [IsAuthenticated()]
+
+    def _product(self, producer, product_id, *, include_inactive):
+        product = _products(producer, include_inactive=include_inactive).filter(
+            pk=product_id
+        ).first()
+        if product is None:
+            raise NotFound
+        return product
+
+    @extend_schema(responses=ProductSerializer)
+    def get(self, request, producer_id: int, product_id: int):
+        producer = _readable_producer(request, producer_id)
+        return Response(
+            ProductSerializer(self._product(producer, product_id, include_inactive=False)).data
+        )
+
+    @extend_schema(request=ProductInputSerializer, responses=ProductSerializer)
+    def patch(self, request, producer_id: int, product_id: int):
+        producer = _member_producer(request, producer_id)
+        parent = self._product(producer, product_id, include_inactive=True)
+        return Response(_save_product(request, producer, parent=parent))
+
+    @extend_schema(responses={200: dict})
+    def delete(self, request, producer_id: int, product_id: int):
+        producer = _member_producer(request, producer_id)
+        parent = self._product(producer, product_id, include_inactive=True)
+        outcome = catalogue_services.product_archive(producer=producer, product=parent)
+        return Response({"result": outcome}, status=status.HTTP_200_OK)
+
+
+class StockUpdate(APIView):
+    """Bulk price and stock update by SKU, all or nothing."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=StockChangeSerializer(many=True), responses={200: dict})
+    def post(self, request, producer_id: int):
+        producer = _member_producer(request, producer_id)
+        serializer = StockChangeSerializer(data=request.data, many=True)
+        serializer.is_valid(raise_exception=True)
+        changes = serializer.validated_data
+        records = {
+            r.partner_sku: r
+            for r in StockRecord.objects.filter(
+                partner_id=producer.partner_id, partner_sku__in=[c["sku"] for c in changes]
+            ).select_related("product")
+        }
+        # Errors keyed by the index of the change, as DRF reports list validation errors.
+        unknown = {
+            index: {"sku": [f"No variant with SKU {change['sku']}."]}
+            for index, change in enumerate(changes)
+            if change["sku"] not in records
+        }
+        if unknown:
+            raise ApiValidationError(unknown)
+        updated = catalogue_services.variants_bulk_update(
+            producer=producer,
+            user=request.user,
+            changes=[
+                catalogue_services.VariantChange(
+                    stockrecord_id=records[c["sku"]].id, price=c["price"],
+                    num_in_stock=c["on_hand"],
+                    on_demand=c.get("on_demand", records[c["sku"]].product.on_demand),
+                    is_active=c.get("active", records[c["sku"]].product.is_public),
+                )
+                for c in changes
+            ],
+        )
+        return Response({"updated": updated})
+
+
+class ImportCreate(APIView):
+    """Upload a product file (multipart `file`): answers the preview, writing nothing."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": {"type": "object",
+                                         "properties": {"file": {"type": "string",
+                                                                 "format": "binary"}}}},
+        responses={201: ImportSerializer},
+    )
+    def post(self, request, producer_id: int):
+        producer = _member_producer(request, producer_id)
+        form = ImportUploadForm(data={}, files=request.FILES)
+        if not form.is_valid():
+            raise ApiValidationError(form.errors)
+        upload = form.cleaned_data["file"]
+        product_import = import_services.import_validate(
+            user=request.user, data=upload.read(), filename=upload.name, producer=producer
+        )
+        return Response(ImportSerializer(product_import).data, status=status.HTTP_201_CREATED)
+
+
+class ImportDetail(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=ImportSerializer)
+    def get(self, request, producer_id: int, import_id: int):
+        producer = _member_producer(request, producer_id)
+        product_import = get_object_or_404(ProductImport, pk=import_id, producer=producer)
+        data = ImportSerializer(product_import).data
+        data["progress"] = import_services.import_progress(product_import)
+        return Response(data)
+
+
+class ImportConfirm(APIView):
+    """Write a previewed import with no errors (a Celery task; poll the import for progress)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={202: ImportSerializer})
+    def post(self, request, producer_id: int, import_id: int):
+        producer = _member_producer(request, producer_id)
+        product_import = get_object_or_404(ProductImport, pk=import_id, producer=producer)
+        if product_import.status == ProductImport.Status.INVALID:
+            raise ApiValidationError(
+                {"non_field_errors": ["This file has errors: correct them and upload it again."]}
+            )
+        product_import = import_services.import_confirm(
+            product_import=product_import, user=request.user
+        )
+        return Response(ImportSerializer(product_import).data, status=status.HTTP_202_ACCEPTED)
