@@ -1,6 +1,5 @@
 """Import products from an Open Food Network product list (CSV or XLSX)."""
 
-import sys
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -69,5 +68,5 @@ class Command(BaseCommand):
         width = 40
         filled = width * done // max(total, 1)
         bar = "#" * filled + "-" * (width - filled)
-        sys.stdout.write(f"\r[{bar}] {done}/{total}")
-        sys.stdout.flush()
+        self.stdout.write(f"\r[{bar}] {done}/{total}", ending="")
+        self.stdout.flush()
