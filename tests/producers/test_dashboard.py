@@ -313,3 +313,10 @@ def test_another_producers_product_is_404(client, member, other_producer):
     assert client.get(f"/producer/ferme-a/products/{parent.id}/").status_code == 404
     assert client.post(f"/producer/ferme-a/products/{parent.id}/archive/").status_code == 404
     assert client.get(f"/producer/ferme-b/products/{parent.id}/").status_code == 404
+
+
+def test_dashboard_speaks_french(client, member):
+    producer, _user = member
+    catalogue_upsert(rows=rows_for(producer, 1), producers={producer.id: producer})
+    html = client.get("/producer/ferme-a/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Inventaire" in html and "Enregistrer les modifications" in html
