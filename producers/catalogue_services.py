@@ -118,7 +118,8 @@ def _plan(rows: list, *, producers: dict[int, Producer]) -> _Plan:
                 parent_changed = True
         seen_parents.add(key)
         child_values = {
-            "title": row.display_name, "unit_type": row.unit_type,
+            # Shoppers choose among variants by this title: the unit label when unnamed.
+            "title": row.display_name or row.unit_label, "unit_type": row.unit_type,
             "unit_value": row.unit_value, "unit_label": row.unit_label,
             "on_demand": row.on_demand, "available_on": row.available_on,
             "shipping_category": row.shipping_category, "is_public": True,
@@ -128,7 +129,7 @@ def _plan(rows: list, *, producers: dict[int, Producer]) -> _Plan:
         stock_values = {"price": row.price, "num_in_stock": row.on_hand or 0}
         record = records.get((row.producer_id, row.sku))
         if record is None:
-            slug = slugify(row.display_name or row.name)[:255] or "variant"
+            slug = slugify(f"{row.name} {child_values['title']}")[:255] or "variant"
             child = Product(slug=slug, **child_values)
             stock = StockRecord(
                 partner_id=producers[row.producer_id].partner_id, partner_sku=row.sku,

@@ -255,7 +255,8 @@ def catalogue_export_items(*, producer: Producer) -> Iterator[dict]:
             "producer": producer.slug,
             "sku": record.partner_sku,
             "name": parent.title,
-            "display_name": variant.title,
+            # An unnamed variant is titled by its unit label: export it unnamed again.
+            "display_name": "" if variant.title == variant.unit_label else variant.title,
             "category": parent_categories.get(parent.id, ""),
             "description": parent.description,
             "unit_type": variant.unit_type,

@@ -110,3 +110,28 @@ def test_password_reset_page_works(client, demo):
     assert response.status_code == 200
     response = client.post("/shop/password-reset/", {"email": "shopper@example.org"})
     assert response.status_code == 302
+
+
+def test_catalogue_lists_products_with_unit_prices(client, demo):
+    html = client.get("/shop/catalogue/").content.decode()
+    assert "67 results" in " ".join(html.split()).replace("<strong>", "").replace("</strong>", "")
+    assert "Amber ale" in html and "€9.09 / L" in html
+    from oscar.core.loading import get_model
+
+    vegetables = get_model("catalogue", "Category").objects.get(name="Vegetables")
+    html = client.get(vegetables.get_absolute_url()).content.decode()
+    assert "Carrots" in html and "Amber ale" not in html
+
+
+def test_catalogue_query_count_is_constant(client, demo):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # Warm both pages first: thumbnails are made (and cached) on the first view only.
+    client.get("/shop/catalogue/")
+    client.get("/shop/catalogue/?page=2")
+    with CaptureQueriesContext(connection) as first:
+        client.get("/shop/catalogue/")
+    with CaptureQueriesContext(connection) as later:
+        client.get("/shop/catalogue/?page=2")
+    assert len(later) == len(first) <= 25
