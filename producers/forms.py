@@ -48,6 +48,11 @@ class ProducerProfileForm(forms.ModelForm):
         }
 
 
+class ProducerPhotoForm(forms.Form):
+    image = forms.ImageField(label=_("Photo"), validators=[validate_image])
+    caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     role = forms.ChoiceField(

@@ -18,6 +18,7 @@ from .models import (
     Producer,
     ProducerInvitation,
     ProducerMembership,
+    ProducerPhoto,
 )
 
 Partner = get_model("partner", "Partner")
@@ -59,6 +60,23 @@ def producer_update(*, producer: Producer, **fields) -> Producer:
         producer.partner.name = producer.name
         producer.partner.save(update_fields=["name"])
     return producer
+
+
+@transaction.atomic
+def producer_photo_add(*, producer: Producer, image, caption: str = "") -> ProducerPhoto:
+    """Add a photo to a producer's public profile (after the last one)."""
+    last = producer.photos.order_by("-display_order").values_list("display_order", flat=True)
+    return ProducerPhoto.objects.create(
+        producer=producer, image=image, caption=caption, display_order=(last.first() or 0) + 1
+    )
+
+
+@transaction.atomic
+def producer_photo_remove(*, producer: Producer, photo_id: int) -> None:
+    photo = producer.photos.filter(pk=photo_id).first()
+    if photo is not None:
+        photo.image.delete(save=False)
+        photo.delete()
 
 
 @transaction.atomic

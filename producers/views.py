@@ -22,6 +22,7 @@ from .forms import (
     ImportUploadForm,
     InviteForm,
     NewVariantFormSet,
+    ProducerPhotoForm,
     ProducerProfileForm,
     ProductForm,
     VariantFormSet,
@@ -279,13 +280,32 @@ def export(request, slug: str, fmt: str):
 @login_required
 def profile(request, slug: str):
     producer = producer_for_member(user=request.user, slug=slug)
-    form = ProducerProfileForm(request.POST or None, request.FILES or None, instance=producer)
-    if request.method == "POST" and form.is_valid():
+    action = request.POST.get("action", "profile") if request.method == "POST" else None
+    form = ProducerProfileForm(
+        request.POST if action == "profile" else None,
+        request.FILES if action == "profile" else None,
+        instance=producer,
+    )
+    photo_form = ProducerPhotoForm(
+        request.POST if action == "photo" else None, request.FILES if action == "photo" else None
+    )
+    if action == "profile" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "logo" or v}
         services.producer_update(producer=producer, **fields)
         messages.success(request, _("Profile saved."))
         return redirect("producers:profile", slug=producer.slug)
-    context = _base_context(request, producer, "profile") | {"form": form}
+    if action == "photo" and photo_form.is_valid():
+        services.producer_photo_add(producer=producer, **photo_form.cleaned_data)
+        messages.success(request, _("Photo added."))
+        return redirect("producers:profile", slug=producer.slug)
+    if action == "remove-photo":
+        photo_id = request.POST.get("photo", "")
+        if photo_id.isdigit():
+            services.producer_photo_remove(producer=producer, photo_id=int(photo_id))
+        return redirect("producers:profile", slug=producer.slug)
+    context = _base_context(request, producer, "profile") | {
+        "form": form, "photo_form": photo_form, "photos": producer.photos.all(),
+    }
     return render(request, "producers/profile.html", context)
 
 

@@ -254,7 +254,8 @@ def test_archive_keeps_an_ordered_product(client, member):
 
 def test_profile_validates_siret_and_vat_with_stdnum(client, member):
     producer, _user = member
-    base = {"name": "Ferme A", "country": "FR", "vat_registered": "on", "is_visible": "on"}
+    base = {"action": "profile", "name": "Ferme A", "country": "FR", "vat_registered": "on",
+            "is_visible": "on"}
     response = client.post(
         "/producer/ferme-a/profile/",
         {**base, "company_number": "123 456 789 00012", "vat_number": "FR00123"},
@@ -320,3 +321,19 @@ def test_dashboard_speaks_french(client, member):
     catalogue_upsert(rows=rows_for(producer, 1), producers={producer.id: producer})
     html = client.get("/producer/ferme-a/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Inventaire" in html and "Enregistrer les modifications" in html
+
+
+def test_profile_photos_are_added_validated_and_removed(client, member):
+    producer, _user = member
+    photo = SimpleUploadedFile("field.png", _png(), content_type="image/png")
+    client.post("/producer/ferme-a/profile/", {"action": "photo", "image": photo,
+                                               "caption": "The field"})
+    assert producer.photos.get().caption == "The field"
+    broken = SimpleUploadedFile("x.png", b"nope", content_type="image/png")
+    response = client.post("/producer/ferme-a/profile/", {"action": "photo", "image": broken})
+    assert "valid image" in response.content.decode() and producer.photos.count() == 1
+    client.post("/producer/ferme-a/profile/", {"action": "remove-photo",
+                                               "photo": producer.photos.get().id})
+    assert client.post("/producer/ferme-a/profile/", {"action": "remove-photo", "photo": "x"}
+                       ).status_code == 302
+    assert producer.photos.count() == 0
