@@ -211,7 +211,7 @@ def write_report(results: dict, imported: dict) -> None:
 Figures written by `make bench` (`bench/run.py`); targets live here, never as timed assertions
 in the test suite. Re-run after any change that touches a hot path and commit the new figures.
 
-## Foundation: the floor (last run {dt.date.today().isoformat()})
+## Page latency (last run {dt.date.today().isoformat()})
 
 Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {database}, gunicorn with
 2 sync workers on 127.0.0.1, production settings, sequential requests (one connection each),
