@@ -8,6 +8,7 @@ progress through the cache so the page's progress bar moves while the transactio
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -40,6 +41,7 @@ ProductCategory = get_model("catalogue", "ProductCategory")
 StockRecord = get_model("partner", "StockRecord")
 
 MAX_ERRORS_STORED = 1000
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -202,10 +204,21 @@ def import_apply(*, import_id: int) -> ProductImport | None:
     def report(done: int, total: int) -> None:
         cache.set(_progress_key(import_id), done, timeout=3600)
 
-    counts = catalogue_upsert(
-        rows=check.result.rows, producers=check.producers,
-        user=product_import.uploaded_by, progress=report,
-    )
+    try:
+        counts = catalogue_upsert(
+            rows=check.result.rows, producers=check.producers,
+            user=product_import.uploaded_by, progress=report,
+        )
+    except Exception:
+        # The transaction rolled back: nothing was written. Say so instead of "running".
+        logger.exception("Product import %s failed", import_id)
+        ProductImport.objects.filter(pk=import_id).update(
+            status=ProductImport.Status.FAILED,
+            message=_("The import failed and nothing was written. Please try again."),
+            finished_at=timezone.now(),
+        )
+        cache.delete(_progress_key(import_id))
+        return ProductImport.objects.get(pk=import_id)
     ProductImport.objects.filter(pk=import_id).update(
         status=ProductImport.Status.DONE,
         counts={**product_import.counts, **counts.as_dict()},

@@ -207,3 +207,22 @@ def test_command_rejects_rows_for_another_producer_with_producer_option(tmp_path
     with pytest.raises(CommandError):
         call_command("foodhub_import_products", path, "--producer", "ferme-a", stderr=err)
     assert "one producer only" in err.getvalue()
+
+
+def test_a_failing_write_is_reported_and_leaves_nothing(
+    client, member, monkeypatch, django_capture_on_commit_callbacks
+):
+    from producers import import_services
+
+    upload(client, HEADER + ",A-1,Apples,,Fruit,,1,kg,,2.90,10,,0,,\n")
+    product_import = ProductImport.objects.get()
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(import_services, "catalogue_upsert", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/producer/ferme-a/imports/{product_import.id}/")
+    product_import.refresh_from_db()
+    assert product_import.status == "failed" and "nothing was written" in product_import.message
+    assert StockRecord.objects.count() == 0
