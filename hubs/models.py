@@ -1,9 +1,19 @@
 import zoneinfo
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from producers.models import validate_company_number, validate_vat_number
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 HUB_MANAGERS_GROUP = "Hub managers"
 
@@ -11,6 +21,16 @@ HUB_MANAGERS_GROUP = "Hub managers"
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+def validate_iban(value: str) -> None:
+    """An IBAN with a correct checksum and bank code, checked by schwifty."""
+    try:
+        IBAN(value)
+    except (SchwiftyException, ValueError):
+        raise ValidationError(
+            _("%(value)s is not a valid IBAN."), params={"value": value}
+        ) from None
 
 
 class ManagerRole(models.TextChoices):
@@ -33,6 +53,29 @@ class Hub(models.Model):
         _("language"), max_length=8, choices=settings.LANGUAGES, default="fr"
     )
     is_visible = models.BooleanField(_("publicly visible"), default=True)
+    logo = models.ImageField(_("logo"), upload_to="hubs/logos/", blank=True)
+    street = models.CharField(_("street address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=12, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    company_number = models.CharField(
+        _("SIRET / SIREN"), max_length=20, blank=True, validators=[validate_company_number]
+    )
+    vat_number = models.CharField(
+        _("VAT number"), max_length=20, blank=True, validators=[validate_vat_number]
+    )
+    registered_address = models.TextField(_("registered address"), blank=True)
+    guest_checkout = models.BooleanField(
+        _("guest checkout allowed"), default=False,
+        help_text=_("Untick to require shoppers to log in before ordering."),
+    )
+    order_changes_allowed = models.BooleanField(
+        _("orders can be changed while the cycle is open"), default=True
+    )
+    minimum_order = models.DecimalField(
+        _("minimum order amount"), default=Decimal("0"), validators=NON_NEGATIVE, **MONEY
+    )
     managers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="HubMembership", related_name="hubs"
     )
@@ -70,9 +113,12 @@ class HubMembership(models.Model):
 
 
 class HubProducer(models.Model):
-    """A producer supplying a hub. The relationships issue adds requests and endings."""
+    """A producer supplying a hub: invited by the hub or requested by the producer, accepted by
+    the other side, ended by either. Only active links let a hub offer the producer's goods."""
 
     class Status(models.TextChoices):
+        INVITED = "invited", _("Invited by the hub")
+        REQUESTED = "requested", _("Requested by the producer")
         ACTIVE = "active", _("Active")
         ENDED = "ended", _("Ended")
 
@@ -84,6 +130,8 @@ class HubProducer(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -94,3 +142,283 @@ class HubProducer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.producer} → {self.hub}"
+
+
+class PickupPoint(models.Model):
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="pickup_points")
+    name = models.CharField(_("name"), max_length=120)
+    address = models.TextField(_("address"))
+    opening_hours = models.CharField(_("opening hours"), max_length=200, blank=True)
+    instructions = models.TextField(_("instructions"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeliveryZone(models.Model):
+    """Where a hub delivers: postcodes ("75011, 75020") or prefixes ("93*"), a fee, a minimum."""
+
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="delivery_zones")
+    name = models.CharField(_("name"), max_length=120)
+    postcodes = models.TextField(
+        _("postcodes"), help_text=_("Comma-separated postcodes or prefixes ending in *.")
+    )
+    fee = models.DecimalField(_("delivery fee"), validators=NON_NEGATIVE, **MONEY)
+    fee_vat_rate = models.DecimalField(
+        _("VAT rate of the fee (%)"), max_digits=5, decimal_places=2, default=Decimal("20"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    minimum_order = models.DecimalField(
+        _("minimum order"), default=Decimal("0"), validators=NON_NEGATIVE, **MONEY
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def patterns(self) -> list[str]:
+        return [p.strip().upper() for p in self.postcodes.split(",") if p.strip()]
+
+    def covers(self, postcode: str) -> bool:
+        code = postcode.replace(" ", "").upper()
+        return any(
+            code.startswith(p[:-1]) if p.endswith("*") else code == p for p in self.patterns()
+        )
+
+    def clean(self) -> None:
+        if not self.patterns():
+            raise ValidationError({"postcodes": _("Give at least one postcode or prefix.")})
+
+
+class PaymentMethod(models.Model):
+    """How shoppers pay a hub. Online providers will be further kinds."""
+
+    class Kind(models.TextChoices):
+        AT_PICKUP = "at_pickup", _("Pay at pickup (cash, cheque or card on site)")
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="payment_methods")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name shown to shoppers"), max_length=120)
+    instructions = models.TextField(_("instructions"), blank=True)
+    iban = models.CharField(_("IBAN"), max_length=42, blank=True, validators=[validate_iban])
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    reference_pattern = models.CharField(
+        _("transfer reference"), max_length=60, blank=True, default="FH-{order_number}",
+        help_text=_("What shoppers write as the transfer reference; {order_number} is replaced."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.BANK_TRANSFER and not self.iban:
+            raise ValidationError({"iban": _("A bank transfer needs the hub's IBAN.")})
+        if self.iban:
+            iban = IBAN(self.iban, allow_invalid=True)
+            self.iban = iban.compact
+            if not self.bic and iban.bic:
+                self.bic = str(iban.bic)
+        if self.reference_pattern and "{order_number}" not in self.reference_pattern:
+            raise ValidationError(
+                {"reference_pattern": _("The reference must contain {order_number}.")}
+            )
+
+
+class CycleStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    UPCOMING = "upcoming", _("Upcoming")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    PROCESSED = "processed", _("Processed")
+
+
+class OrderCycle(models.Model):
+    """One market: opens, closes, then is processed. `upcoming`/`open`/`closed` follow the
+    clock (derived from opens_at/closes_at); only `draft` and `processed` are stored."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        PROCESSED = "processed", _("Processed")
+
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="order_cycles")
+    name = models.CharField(_("name"), max_length=120)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    markup_percent = models.DecimalField(
+        _("hub markup (%)"), max_digits=6, decimal_places=2, default=Decimal("0"),
+        validators=NON_NEGATIVE,
+    )
+    note_to_producers = models.TextField(_("note to producers"), blank=True)
+    # Set once by the conditional UPDATE that claims the close (exactly-once side effects).
+    close_handled_at = models.DateTimeField(null=True, blank=True)
+    opening_notified_at = models.DateTimeField(null=True, blank=True)
+    cloned_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="clones"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opens_at", "id"]
+        indexes = [models.Index(fields=["state", "closes_at", "close_handled_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                name="order_cycle_closes_after_opening",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hub}: {self.name}"
+
+    def status_at(self, now) -> str:
+        if self.state == self.State.DRAFT:
+            return CycleStatus.DRAFT
+        if self.state == self.State.PROCESSED:
+            return CycleStatus.PROCESSED
+        if now < self.opens_at:
+            return CycleStatus.UPCOMING
+        if now < self.closes_at:
+            return CycleStatus.OPEN
+        return CycleStatus.CLOSED
+
+    @property
+    def status(self) -> str:
+        return self.status_at(timezone.now())
+
+    @property
+    def is_locked(self) -> bool:
+        """Closed, processed or claimed for closing: offers can no longer change."""
+        return self.close_handled_at is not None or self.status in (
+            CycleStatus.CLOSED, CycleStatus.PROCESSED
+        )
+
+    def clean(self) -> None:
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("The cycle must close after it opens.")})
+
+
+class CycleWindow(models.Model):
+    """When and where shoppers collect (a pickup point) or receive (a delivery zone)."""
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="windows")
+    pickup_point = models.ForeignKey(
+        PickupPoint, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    delivery_zone = models.ForeignKey(
+        DeliveryZone, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"))
+    instructions = models.TextField(_("instructions"), blank=True)
+
+    class Meta:
+        ordering = ["date", "start_time"]
+
+    def __str__(self) -> str:
+        place = self.pickup_point or self.delivery_zone
+        return f"{place} {self.date} {self.start_time}-{self.end_time}"
+
+    def clean(self) -> None:
+        if bool(self.pickup_point_id) == bool(self.delivery_zone_id):
+            raise ValidationError(_("Choose either a pickup point or a delivery zone."))
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            raise ValidationError({"end_time": _("The window must end after it starts.")})
+
+
+class CycleSupplier(models.Model):
+    """A producer taking part in a cycle, with its drop-off at the hub and its markup."""
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="suppliers")
+    producer = models.ForeignKey(
+        "producers.Producer", on_delete=models.PROTECT, related_name="cycle_supplies"
+    )
+    dropoff_date = models.DateField(_("drop-off date"), null=True, blank=True)
+    dropoff_time = models.TimeField(_("drop-off time"), null=True, blank=True)
+    dropoff_place = models.CharField(_("drop-off place"), max_length=200, blank=True)
+    dropoff_instructions = models.TextField(_("drop-off instructions"), blank=True)
+    markup_percent = models.DecimalField(
+        _("markup override (%)"), max_digits=6, decimal_places=2, null=True, blank=True,
+        validators=NON_NEGATIVE,
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "producer"], name="unique_cycle_supplier")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.producer} in {self.cycle}"
+
+
+class CycleOffer(models.Model):
+    """A variant offered in a cycle, with its cap and price rules."""
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="offers")
+    supplier = models.ForeignKey(CycleSupplier, on_delete=models.CASCADE, related_name="offers")
+    stockrecord = models.ForeignKey(
+        "partner.StockRecord", on_delete=models.PROTECT, related_name="cycle_offers"
+    )
+    cap = models.PositiveIntegerField(
+        _("maximum quantity in this cycle"), null=True, blank=True
+    )
+    markup_percent = models.DecimalField(
+        _("markup override (%)"), max_digits=6, decimal_places=2, null=True, blank=True,
+        validators=NON_NEGATIVE,
+    )
+    hub_price = models.DecimalField(
+        _("hub price excl. VAT (override)"), null=True, blank=True, validators=NON_NEGATIVE,
+        **MONEY,
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "stockrecord"], name="unique_cycle_offer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stockrecord.partner_sku} in {self.cycle}"
+
+
+class CycleFee(models.Model):
+    """A fee the hub adds: per item (percentage or flat) or per order (packing, delivery)."""
+
+    class Kind(models.TextChoices):
+        PER_ITEM_PERCENT = "item_percent", _("Per item, percentage of the producer price")
+        PER_ITEM_FLAT = "item_flat", _("Per item, flat amount")
+        PER_ORDER_FLAT = "order_flat", _("Per order, flat amount")
+
+    cycle = models.ForeignKey(OrderCycle, on_delete=models.CASCADE, related_name="fees")
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(_("type"), max_length=15, choices=Kind.choices)
+    amount = models.DecimalField(
+        _("amount (% or EUR excl. VAT)"), validators=NON_NEGATIVE, **MONEY
+    )
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"), max_digits=5, decimal_places=2, default=Decimal("20"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    delivery_zone = models.ForeignKey(
+        DeliveryZone, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text=_("Per-order fees only: charge it for deliveries to this zone."),
+    )
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name

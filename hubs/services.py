@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from producers.services import role_group_sync
 
@@ -62,4 +67,88 @@ def hub_supplier_link(*, hub: Hub, producer) -> HubProducer:
     if not created and link.status != HubProducer.Status.ACTIVE:
         link.status = HubProducer.Status.ACTIVE
         link.save(update_fields=["status"])
+    return link
+
+
+# --- producer relationships ------------------------------------------------------------------
+
+
+def _notify(*, recipients: list[str], template: str, context: dict) -> None:
+    """E-mail the other side of a relationship change, after the transaction commits."""
+    recipients = sorted({r for r in recipients if r})
+    if not recipients:
+        return
+    subject = render_to_string(f"hubs/email/{template}_subject.txt", context).strip()
+    body = render_to_string(f"hubs/email/{template}_body.txt", context)
+    transaction.on_commit(
+        lambda: send_mail(subject=subject, message=body, from_email=None,
+                          recipient_list=recipients)
+    )
+
+
+def _hub_emails(hub: Hub) -> list[str]:
+    return [m.user.email for m in hub.memberships.select_related("user")] + [hub.contact_email]
+
+
+def _producer_emails(producer) -> list[str]:
+    return [m.user.email for m in producer.memberships.select_related("user")] + [
+        producer.contact_email
+    ]
+
+
+@transaction.atomic
+def relationship_request(*, hub: Hub, producer, by: str) -> HubProducer:
+    """A hub invites a producer (by="hub") or a producer asks to join a hub (by="producer").
+
+    The other side is e-mailed and must accept. An ended relationship can be asked again.
+    """
+    if by not in ("hub", "producer"):
+        raise ValidationError(_("Unknown side."))
+    link = HubProducer.objects.select_for_update().filter(hub=hub, producer=producer).first()
+    if link is not None and link.status == HubProducer.Status.ACTIVE:
+        raise ValidationError(_("%(producer)s already supplies %(hub)s."),
+                              params={"producer": producer.name, "hub": hub.name})
+    status = HubProducer.Status.INVITED if by == "hub" else HubProducer.Status.REQUESTED
+    if link is None:
+        link = HubProducer(hub=hub, producer=producer)
+    link.status, link.ended_at, link.accepted_at = status, None, None
+    link.save()
+    recipients = _producer_emails(producer) if by == "hub" else _hub_emails(hub)
+    _notify(recipients=recipients, template=f"relationship_{status}",
+            context={"hub": hub, "producer": producer})
+    return link
+
+
+@transaction.atomic
+def relationship_accept(*, link: HubProducer, by: str) -> HubProducer:
+    """The invited side accepts: a producer accepts a hub's invitation, a hub a request."""
+    expected = HubProducer.Status.INVITED if by == "producer" else HubProducer.Status.REQUESTED
+    if link.status != expected:
+        raise ValidationError(_("There is nothing to accept."))
+    link.status, link.accepted_at = HubProducer.Status.ACTIVE, timezone.now()
+    link.save(update_fields=["status", "accepted_at"])
+    recipients = _hub_emails(link.hub) if by == "producer" else _producer_emails(link.producer)
+    _notify(recipients=recipients, template="relationship_accepted",
+            context={"hub": link.hub, "producer": link.producer})
+    return link
+
+
+@transaction.atomic
+def relationship_end(*, link: HubProducer, by: str) -> HubProducer:
+    """Either side ends a relationship: the producer leaves the hub's future cycles (offers
+    in cycles that have not closed are removed); past orders are untouched."""
+    from .models import CycleOffer, CycleSupplier, OrderCycle
+
+    if link.status == HubProducer.Status.ENDED:
+        return link
+    link.status, link.ended_at = HubProducer.Status.ENDED, timezone.now()
+    link.save(update_fields=["status", "ended_at"])
+    future = OrderCycle.objects.filter(
+        hub=link.hub, close_handled_at=None, closes_at__gt=timezone.now()
+    ).exclude(state=OrderCycle.State.PROCESSED)
+    CycleOffer.objects.filter(cycle__in=future, supplier__producer=link.producer).delete()
+    CycleSupplier.objects.filter(cycle__in=future, producer=link.producer).delete()
+    recipients = _producer_emails(link.producer) if by == "hub" else _hub_emails(link.hub)
+    _notify(recipients=recipients, template="relationship_ended",
+            context={"hub": link.hub, "producer": link.producer, "by": by})
     return link

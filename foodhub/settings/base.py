@@ -234,6 +234,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "close-due-order-cycles": {"task": "hubs.close_due_order_cycles", "schedule": 60},
+    "notify-opened-order-cycles": {"task": "hubs.notify_opened_order_cycles", "schedule": 60},
     "clear-expired-sessions": {
         "task": "foodhub.tasks.clear_expired_sessions",
         "schedule": 60 * 60 * 6,
