@@ -77,3 +77,17 @@ def test_demo_roster_roles():
     assert HubMembership.objects.filter(user=users["hub@example.org"]).count() == 1
     assert user_profile(users["shopper@example.org"]).roles == ["shopper"]
     assert all(u.check_password("foodhub-demo") for u in users.values())
+
+
+def test_demo_hubs_have_a_past_an_open_and_an_upcoming_cycle():
+    from hubs.models import OrderCycle
+
+    run()
+    run()  # re-anchored, not duplicated
+    for hub in Hub.objects.all():
+        cycles = OrderCycle.objects.filter(hub=hub)
+        assert sorted(c.status for c in cycles) == ["closed", "open", "upcoming"]
+        current = next(c for c in cycles if c.status == "open")
+        assert current.offers.exists() and current.fees.count() == 2
+        assert current.windows.count() == 2 and current.suppliers.exists()
+        assert hub.payment_methods.filter(kind="bank_transfer").get().iban
