@@ -14,6 +14,7 @@ api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="auth-token"),
     path("me/", api.MeView.as_view(), name="me"),
     path("", include("producers.api_urls")),
+    path("", include("hubs.api_urls")),
 ]
 
 urlpatterns = [

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from producers.models import ProducerMembership
-from producers.selectors import memberships_for_user, user_is_platform_admin
+from producers.selectors import memberships_for_user, producers_for_user, user_is_platform_admin
 
-from .models import Hub, HubMembership, HubProducer
+from .models import CycleStatus, Hub, HubMembership, HubProducer, OrderCycle
 from .roles import Role
 
 
@@ -80,3 +81,42 @@ def user_areas(user) -> dict[str, bool]:
         .first()
     )
     return row or {"producer": False, "hub": False}
+
+
+# --- order cycles ----------------------------------------------------------------------------
+
+
+def cycles_with_status(qs, status: str, *, now=None):
+    """Filter cycles by their (partly clock-derived) status, in SQL."""
+    now = now or timezone.now()
+    published = Q(state=OrderCycle.State.PUBLISHED)
+    filters = {
+        CycleStatus.DRAFT: Q(state=OrderCycle.State.DRAFT),
+        CycleStatus.PROCESSED: Q(state=OrderCycle.State.PROCESSED),
+        CycleStatus.UPCOMING: published & Q(opens_at__gt=now),
+        CycleStatus.OPEN: published & Q(opens_at__lte=now, closes_at__gt=now),
+        CycleStatus.CLOSED: published & Q(closes_at__lte=now),
+    }
+    return qs.filter(filters[status])
+
+
+def cycles_visible_to(user, *, now=None):
+    """Cycles a user may read: upcoming and open ones of visible hubs for everyone; all of
+    their hubs' cycles for managers; the cycles offering their products for producers."""
+    now = now or timezone.now()
+    public = Q(state=OrderCycle.State.PUBLISHED, closes_at__gt=now, hub__is_visible=True)
+    condition = public
+    if user.is_authenticated:
+        if user_is_platform_admin(user):
+            return OrderCycle.objects.all()
+        condition |= Q(hub__memberships__user=user)
+        condition |= Q(suppliers__producer__in=producers_for_user(user))
+    return OrderCycle.objects.filter(condition).distinct()
+
+
+def cycle_for_manager(*, user, cycle_id: int):
+    """A cycle of a hub the user manages (or any, for platform admins); 404 otherwise."""
+    qs = OrderCycle.objects.select_related("hub")
+    if not user_is_platform_admin(user):
+        qs = qs.filter(hub__memberships__user=user)
+    return get_object_or_404(qs, pk=cycle_id)
