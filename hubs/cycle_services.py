@@ -184,6 +184,14 @@ def cycle_supplier_add(*, cycle: OrderCycle, producer, **dropoff) -> CycleSuppli
 
 
 @transaction.atomic
+def cycle_supplier_remove(*, cycle: OrderCycle, supplier: CycleSupplier) -> None:
+    """Take a producer and all its offers out of a cycle that has not closed."""
+    _check_unlocked(cycle)
+    CycleOffer.objects.filter(cycle=cycle, supplier=supplier).delete()
+    supplier.delete()
+
+
+@transaction.atomic
 def cycle_offers_add(
     *, cycle: OrderCycle, producer, stockrecord_ids: list[int] | None = None
 ) -> int:

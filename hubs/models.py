@@ -300,6 +300,10 @@ class OrderCycle(models.Model):
         return self.status_at(timezone.now())
 
     @property
+    def status_label(self) -> str:
+        return CycleStatus(self.status).label
+
+    @property
     def is_locked(self) -> bool:
         """Closed, processed or claimed for closing: offers can no longer change."""
         return self.close_handled_at is not None or self.status in (

@@ -1,9 +1,48 @@
-"""Hub manager pages. Thin: they call selectors and render."""
+"""Hub manager pages: the hub's cycles and the order-cycle editor. Thin: forms, services,
+selectors. Times are shown and typed in the hub's time zone."""
 
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
+from producers.models import Producer
+
+from . import cycle_services
+from .forms import (
+    AddProducerForm,
+    CloneForm,
+    CycleForm,
+    DropoffForm,
+    FeeForm,
+    OfferFormSet,
+    ReopenForm,
+    WindowForm,
+)
+from .models import CycleFee, CycleSupplier, CycleWindow, HubProducer, OrderCycle
+from .pricing import cycle_offers, cycle_prices
 from .selectors import hub_for_manager, hub_memberships_for_user, hub_suppliers
+
+OFFERS_PER_PAGE = 100
+
+
+def _render(request, hub, template: str, context: dict):
+    with timezone.override(hub.time_zone):
+        return render(request, template, {"hub": hub, **context})
+
+
+def _errors(request, exc: ValidationError) -> None:
+    messages.error(request, " ".join(exc.messages))
 
 
 @login_required
@@ -15,6 +54,276 @@ def home(request):
 
 @login_required
 def detail(request, slug: str):
-    """One hub's home for its managers: profile and suppliers."""
+    """A hub's cycles (status, times, products, suppliers) and its suppliers."""
     hub = hub_for_manager(user=request.user, slug=slug)
-    return render(request, "hubs/detail.html", {"hub": hub, "suppliers": hub_suppliers(hub=hub)})
+    cycles = (
+        OrderCycle.objects.filter(hub=hub)
+        .annotate(
+            offer_count=Count("offers", distinct=True),
+            supplier_count=Count("suppliers", distinct=True),
+        )
+        .order_by("-opens_at")
+    )
+    return _render(request, hub, "hubs/detail.html", {
+        "cycles": cycles, "suppliers": hub_suppliers(hub=hub),
+    })
+
+
+@login_required
+def cycle_create(request, slug: str):
+    hub = hub_for_manager(user=request.user, slug=slug)
+    with timezone.override(hub.time_zone):
+        form = CycleForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                cycle = cycle_services.cycle_create(hub=hub, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Cycle created as a draft."))
+                return redirect("hubs:cycle", slug=hub.slug, cycle_id=cycle.pk)
+    return _render(request, hub, "hubs/cycle_form.html", {"form": form})
+
+
+def _cycle(request, slug: str, cycle_id: int):
+    hub = hub_for_manager(user=request.user, slug=slug)
+    return hub, get_object_or_404(OrderCycle, pk=cycle_id, hub=hub)
+
+
+@login_required
+def cycle_edit(request, slug: str, cycle_id: int):
+    """The cycle editor: details, suppliers and drop-offs, offers with prices, fees, windows."""
+    hub, cycle = _cycle(request, slug, cycle_id)
+    with timezone.override(hub.time_zone):
+        form = CycleForm(request.POST or None, instance=cycle, prefix="cycle")
+        if request.method == "POST" and form.is_valid():
+            try:
+                cycle_services.cycle_update(cycle=cycle, **{
+                    k: form.cleaned_data[k] for k in form.changed_data
+                })
+            except ValidationError as exc:
+                _errors(request, exc)
+            else:
+                messages.success(request, _("Cycle saved."))
+                return redirect("hubs:cycle", slug=hub.slug, cycle_id=cycle.pk)
+    q = request.GET.get("q", "").strip()
+    offers = cycle_offers(cycle=cycle)
+    if q:
+        offers = offers.filter(
+            Q(stockrecord__product__parent__title__icontains=q)
+            | Q(stockrecord__partner_sku__icontains=q)
+            | Q(supplier__producer__name__icontains=q)
+        )
+    page = Paginator(offers, OFFERS_PER_PAGE).get_page(request.GET.get("page"))
+    page_offers = list(page.object_list)
+    prices = cycle_prices(cycle=cycle, offers=page_offers)
+    formset = OfferFormSet(
+        initial=[
+            {"offer_id": o.id, "cap": o.cap, "markup_percent": o.markup_percent,
+             "hub_price": o.hub_price}
+            for o in page_offers
+        ],
+        prefix="offers",
+    )
+    linked = HubProducer.objects.filter(hub=hub, status=HubProducer.Status.ACTIVE).values(
+        "producer"
+    )
+    context = {
+        "cycle": cycle, "form": form, "page": page, "q": q,
+        "rows": [(o, f, prices[o.id]) for o, f in zip(page_offers, formset.forms, strict=True)],
+        "formset": formset,
+        "suppliers": CycleSupplier.objects.filter(cycle=cycle).select_related("producer")
+        .annotate(offer_count=Count("offers")).order_by("producer__name"),
+        "add_producer": AddProducerForm(producers=Producer.objects.filter(pk__in=linked)),
+        "fees": CycleFee.objects.filter(cycle=cycle).select_related("delivery_zone"),
+        "fee_form": FeeForm(hub=hub, prefix="fee"),
+        "windows": CycleWindow.objects.filter(cycle=cycle).select_related(
+            "pickup_point", "delivery_zone"
+        ),
+        "window_form": WindowForm(hub=hub, prefix="window"),
+        "clone_form": CloneForm(prefix="clone"),
+        "reopen_form": ReopenForm(prefix="reopen"),
+        "locked": cycle.is_locked,
+    }
+    return _render(request, hub, "hubs/cycle_edit.html", context)
+
+
+def _back(hub, cycle, request=None):
+    response = redirect("hubs:cycle", slug=hub.slug, cycle_id=cycle.pk)
+    if request is not None and request.POST.get("next_query"):
+        response["Location"] += "?" + request.POST["next_query"]
+    return response
+
+
+@login_required
+@require_POST
+def cycle_action(request, slug: str, cycle_id: int, action: str):
+    """Publish, close now, reopen or clone."""
+    hub, cycle = _cycle(request, slug, cycle_id)
+    try:
+        with timezone.override(hub.time_zone):
+            if action == "publish":
+                cycle_services.cycle_publish(cycle=cycle)
+                messages.success(request, _("Cycle published."))
+            elif action == "close":
+                cycle_services.cycle_close_now(cycle=cycle)
+                messages.success(request, _("Cycle closed."))
+            elif action == "reopen":
+                form = ReopenForm(request.POST, prefix="reopen")
+                if not form.is_valid():
+                    raise ValidationError(_("Give the new closing time."))
+                cycle_services.cycle_reopen(cycle=cycle, **form.cleaned_data)
+                messages.success(request, _("Cycle reopened."))
+            elif action == "clone":
+                form = CloneForm(request.POST, prefix="clone")
+                if not form.is_valid():
+                    raise ValidationError(_("Give the opening time of the copy."))
+                clone = cycle_services.cycle_clone(cycle=cycle, **form.cleaned_data)
+                messages.success(request, _("Cycle copied: check it, then publish it."))
+                return redirect("hubs:cycle", slug=hub.slug, cycle_id=clone.pk)
+            else:
+                raise ValidationError(_("Unknown action."))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return _back(hub, cycle)
+
+
+@login_required
+@require_POST
+def cycle_producer_add(request, slug: str, cycle_id: int):
+    """Add all of a producer's active products to the cycle in one action."""
+    hub, cycle = _cycle(request, slug, cycle_id)
+    linked = HubProducer.objects.filter(hub=hub, status=HubProducer.Status.ACTIVE).values(
+        "producer"
+    )
+    form = AddProducerForm(request.POST, producers=Producer.objects.filter(pk__in=linked))
+    if form.is_valid():
+        try:
+            added = cycle_services.cycle_offers_add(
+                cycle=cycle, producer=form.cleaned_data["producer"]
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("%(count)s products added.") % {"count": added})
+    else:
+        messages.error(request, _("Choose a producer that supplies this hub."))
+    return _back(hub, cycle)
+
+
+@login_required
+@require_POST
+def cycle_supplier_edit(request, slug: str, cycle_id: int, supplier_id: int):
+    """Save a producer's drop-off and markup, or remove the producer from the cycle."""
+    hub, cycle = _cycle(request, slug, cycle_id)
+    supplier = get_object_or_404(CycleSupplier, pk=supplier_id, cycle=cycle)
+    try:
+        if request.POST.get("remove"):
+            cycle_services.cycle_supplier_remove(cycle=cycle, supplier=supplier)
+            messages.success(request, _("Producer removed from the cycle."))
+        else:
+            form = DropoffForm(request.POST, prefix=f"s{supplier.pk}")
+            if not form.is_valid():
+                raise ValidationError(" ".join(
+                    str(e) for errors in form.errors.values() for e in errors
+                ))
+            cycle_services.cycle_supplier_add(
+                cycle=cycle, producer=supplier.producer, **form.cleaned_data
+            )
+            messages.success(request, _("Drop-off saved."))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return _back(hub, cycle)
+
+
+@login_required
+@require_POST
+def cycle_offers_save(request, slug: str, cycle_id: int):
+    """Save one page of offers (caps, markups, hub prices, removals), all or nothing."""
+    hub, cycle = _cycle(request, slug, cycle_id)
+    formset = OfferFormSet(request.POST, prefix="offers")
+    if not formset.is_valid():
+        messages.error(request, _("Nothing was saved: caps, markups and prices cannot be "
+                                  "negative."))
+        return _back(hub, cycle, request)
+    rows = [f.cleaned_data for f in formset.forms]
+    try:
+        with_changes = {
+            r["offer_id"]: {"cap": r["cap"], "markup_percent": r["markup_percent"],
+                            "hub_price": r["hub_price"]}
+            for r in rows if not r["remove"]
+        }
+        cycle_services.cycle_offers_update(cycle=cycle, changes=with_changes)
+        removed = [r["offer_id"] for r in rows if r["remove"]]
+        if removed:
+            cycle_services.cycle_offers_remove(cycle=cycle, offer_ids=removed)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Products saved."))
+    return _back(hub, cycle, request)
+
+
+@login_required
+@require_POST
+def cycle_fee_add(request, slug: str, cycle_id: int):
+    hub, cycle = _cycle(request, slug, cycle_id)
+    if request.POST.get("delete"):
+        fee = get_object_or_404(CycleFee, pk=request.POST["delete"], cycle=cycle)
+        if cycle.is_locked:
+            messages.error(request, _("This cycle is closed: its fees can no longer change."))
+        else:
+            fee.delete()
+        return _back(hub, cycle)
+    form = FeeForm(request.POST, hub=hub, prefix="fee")
+    if form.is_valid():
+        try:
+            cycle_services.cycle_fee_save(cycle=cycle, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Fee added: shopper prices are updated below."))
+    else:
+        messages.error(request, " ".join(str(e) for es in form.errors.values() for e in es))
+    return _back(hub, cycle)
+
+
+@login_required
+@require_POST
+def cycle_window_add(request, slug: str, cycle_id: int):
+    hub, cycle = _cycle(request, slug, cycle_id)
+    if request.POST.get("delete"):
+        get_object_or_404(CycleWindow, pk=request.POST["delete"], cycle=cycle).delete()
+        return _back(hub, cycle)
+    form = WindowForm(request.POST, hub=hub, prefix="window")
+    if form.is_valid():
+        try:
+            cycle_services.cycle_window_save(cycle=cycle, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Window added."))
+    else:
+        messages.error(request, " ".join(str(e) for es in form.errors.values() for e in es))
+    return _back(hub, cycle)
+
+
+@login_required
+@require_GET
+def cycle_preview(request, slug: str, cycle_id: int):
+    """Live preview: shopper prices of the given offers with a markup typed but not saved."""
+    hub, cycle = _cycle(request, slug, cycle_id)
+    try:
+        markup = Decimal(request.GET.get("markup_percent", cycle.markup_percent))
+    except InvalidOperation:
+        return JsonResponse({"markup_percent": [_("Enter a number.")]}, status=400)
+    if markup < 0:
+        return JsonResponse({"markup_percent": [_("The markup cannot be negative.")]},
+                            status=400)
+    ids = [int(i) for i in request.GET.get("offers", "").split(",") if i.isdigit()][:200]
+    cycle.markup_percent = markup  # in memory only
+    offers = list(cycle_offers(cycle=cycle).filter(pk__in=ids))
+    prices = cycle_prices(cycle=cycle, offers=offers)
+    return JsonResponse({
+        str(offer_id): breakdown.as_dict() for offer_id, breakdown in prices.items()
+    })

@@ -1,0 +1,98 @@
+"""Forms of the hub manager area. Times are typed and shown in the hub's time zone."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import CycleFee, DeliveryZone, OrderCycle, PickupPoint
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class CycleForm(forms.ModelForm):
+    class Meta:
+        model = OrderCycle
+        fields = ["name", "opens_at", "closes_at", "markup_percent", "note_to_producers"]
+        widgets = {
+            "opens_at": DATETIME, "closes_at": DATETIME,
+            "note_to_producers": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class CloneForm(forms.Form):
+    opens_at = forms.DateTimeField(label=_("New opening time"), widget=DATETIME)
+    name = forms.CharField(label=_("Name"), max_length=120, required=False)
+
+
+class ReopenForm(forms.Form):
+    closes_at = forms.DateTimeField(label=_("Close again at"), widget=DATETIME)
+
+
+class AddProducerForm(forms.Form):
+    producer = forms.ModelChoiceField(label=_("Producer"), queryset=None)
+
+    def __init__(self, *args, producers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["producer"].queryset = producers
+
+
+class DropoffForm(forms.Form):
+    dropoff_date = forms.DateField(label=_("Drop-off date"), required=False, widget=DATE)
+    dropoff_time = forms.TimeField(label=_("Time"), required=False, widget=TIME)
+    dropoff_place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    dropoff_instructions = forms.CharField(label=_("Instructions"), required=False)
+    markup_percent = forms.DecimalField(
+        label=_("Markup override (%)"), required=False, min_value=0, max_digits=6,
+        decimal_places=2,
+    )
+
+
+class OfferRowForm(forms.Form):
+    offer_id = forms.IntegerField(widget=forms.HiddenInput)
+    cap = forms.IntegerField(label=_("Cap"), required=False, min_value=0)
+    markup_percent = forms.DecimalField(
+        label=_("Markup %"), required=False, min_value=0, max_digits=6, decimal_places=2
+    )
+    hub_price = forms.DecimalField(
+        label=_("Hub price"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    remove = forms.BooleanField(label=_("Remove"), required=False)
+
+
+OfferFormSet = forms.formset_factory(OfferRowForm, extra=0, max_num=200, validate_max=True)
+
+
+class _Bootstrap:
+    def _style(self):
+        for field in self.fields.values():
+            if not isinstance(field.widget, forms.CheckboxInput | forms.HiddenInput):
+                field.widget.attrs.setdefault("class", "form-control form-control-sm")
+
+
+class FeeForm(_Bootstrap, forms.ModelForm):
+    class Meta:
+        model = CycleFee
+        fields = ["name", "kind", "amount", "vat_rate", "delivery_zone"]
+
+    def __init__(self, *args, hub=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["delivery_zone"].queryset = DeliveryZone.objects.filter(hub=hub)
+        self._style()
+
+
+class WindowForm(_Bootstrap, forms.Form):
+    pickup_point = forms.ModelChoiceField(label=_("Pickup point"), queryset=None,
+                                          required=False)
+    delivery_zone = forms.ModelChoiceField(label=_("Delivery zone"), queryset=None,
+                                           required=False)
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    start_time = forms.TimeField(label=_("From"), widget=TIME)
+    end_time = forms.TimeField(label=_("Until"), widget=TIME)
+    instructions = forms.CharField(label=_("Instructions"), required=False)
+
+    def __init__(self, *args, hub=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pickup_point"].queryset = PickupPoint.objects.filter(hub=hub)
+        self.fields["delivery_zone"].queryset = DeliveryZone.objects.filter(hub=hub)
+        self._style()
