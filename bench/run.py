@@ -63,12 +63,26 @@ producer = Producer.objects.get(slug="bench-producer-0")
 user, _ = get_user_model().objects.get_or_create(
     email="bench@example.org", defaults={"username": "bench@example.org"})
 producer_member_add(producer=producer, user=user, role="owner")
+import datetime as dt
+from django.utils import timezone
+from hubs.cycle_services import cycle_create, cycle_offers_add
+from hubs.services import hub_create, hub_manager_add, hub_supplier_link
+from hubs.models import Hub
+hub = Hub.objects.filter(slug="bench-hub").first() or hub_create(name="Bench Hub", slug="bench-hub")
+hub.order_cycles.all().delete()
+hub_manager_add(hub=hub, user=user)
+hub_supplier_link(hub=hub, producer=producer)
+now = timezone.now()
+cycle = cycle_create(hub=hub, name="Bench cycle", opens_at=now - dt.timedelta(days=1),
+                     closes_at=now + dt.timedelta(days=6), publish=True)
+cycle_offers_add(cycle=cycle, producer=producer)
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.create()
-print(json.dumps({"session": session.session_key, "slug": producer.slug}))
+print(json.dumps({"session": session.session_key, "slug": producer.slug,
+                  "cycle": f"/hub/bench-hub/cycles/{cycle.pk}/"}))
 """
 
 IMPORT = """
@@ -132,6 +146,46 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def measure_post(port: int, path: str, *, cookie: str, requests: int = 50) -> dict:
+    """Save one page of the cycle editor's offers (100 rows), as the browser posts it."""
+    import re
+    from urllib.parse import urlencode
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path, headers={"Host": "127.0.0.1", "Cookie": cookie})
+    response = conn.getresponse()
+    html = response.read().decode()
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "")
+    conn.close()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    offer_ids = re.findall(r'name="offers-(\d+)-offer_id" value="(\d+)"', html)
+    fields = {"csrfmiddlewaretoken": token, "offers-TOTAL_FORMS": len(offer_ids),
+              "offers-INITIAL_FORMS": len(offer_ids)}
+    for index, offer_id in offer_ids:
+        fields[f"offers-{index}-offer_id"] = offer_id
+        fields[f"offers-{index}-cap"] = "50"
+    body = urlencode(fields)
+    cookies = cookie + (f"; csrftoken={csrf_cookie.group(1)}" if csrf_cookie else "")
+    timings = []
+    for _ in range(requests):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        started = time.perf_counter()
+        conn.request("POST", path + "offers/", body=body, headers={
+            "Host": "127.0.0.1", "Cookie": cookies,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"http://127.0.0.1:{port}{path}",
+        })
+        response = conn.getresponse()
+        response.read()
+        timings.append((time.perf_counter() - started) * 1000)
+        conn.close()
+        if response.status != 302:
+            raise SystemExit(f"saving offers answered {response.status}")
+    timings.sort()
+    return {"median": statistics.median(timings),
+            "p95": timings[int(len(timings) * 0.95) - 1], "n": len(timings)}
+
+
 def measure(port: int, path: str, *, cookie: str = "", requests: int = REQUESTS) -> dict:
     timings = []
     headers = {"Host": "127.0.0.1"}
@@ -186,6 +240,12 @@ def main() -> int:
             "/producer/<slug>/?page=100 (last page)": measure(
                 port, f"/producer/{prepared['slug']}/?page=100", cookie=cookie, requests=100
             ),
+            "/hub/<slug>/cycles/<id>/ (cycle editor, 5,000 offers, page 1)": measure(
+                port, prepared["cycle"], cookie=cookie, requests=100
+            ),
+            "POST .../offers/ (save a page of 100 offers)": measure_post(
+                port, prepared["cycle"], cookie=cookie
+            ),
         }
     finally:
         server.terminate()
@@ -215,9 +275,11 @@ in the test suite. Re-run after any change that touches a hot path and commit th
 
 Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {database}, gunicorn with
 2 sync workers on 127.0.0.1, production settings, sequential requests (one connection each),
-{WARMUP} warm-up requests then {REQUESTS} measured (100 for the dashboard). Data: the demo
-(8 producers, 67 products with 72 variants, 2 hubs) plus one generated producer with 5,000
-variants (2,500 products, `bench/generate.py`), signed in as its member for the dashboard.
+{WARMUP} warm-up requests then {REQUESTS} measured (100 for the dashboard and the cycle
+editor, 50 saves). Data: the demo (8 producers, 67 products with 72 variants, 2 hubs with
+three cycles each) plus one generated producer with 5,000 variants (2,500 products,
+`bench/generate.py`) offered in a bench hub's cycle (5,000 offers), signed in as a member of
+both. Targets (hubs issue): the cycle editor opens and saves in ≤ 1 s server time.
 
 | page | median (ms) | p95 (ms) | requests |
 | --- | ---: | ---: | ---: |

@@ -29,6 +29,8 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("me/", views.role_home, name="role-home"),
+    # Producer pages that need hubs live in hubs (producers must not import hubs).
+    path("producer/", include("hubs.producer_urls")),
     path("producer/", include("producers.urls")),
     path("hub/", include("hubs.urls")),
     # Oscar claims "" for a redirect named "home", so it lives under /shop/.

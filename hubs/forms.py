@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import CycleFee, DeliveryZone, OrderCycle, PickupPoint
+from .models import CycleFee, DeliveryZone, Hub, OrderCycle, PaymentMethod, PickupPoint
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -95,4 +95,62 @@ class WindowForm(_Bootstrap, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["pickup_point"].queryset = PickupPoint.objects.filter(hub=hub)
         self.fields["delivery_zone"].queryset = DeliveryZone.objects.filter(hub=hub)
+        self._style()
+
+
+class HubProfileForm(_Bootstrap, forms.ModelForm):
+    class Meta:
+        model = Hub
+        fields = [
+            "name", "description", "street", "postcode", "city", "time_zone", "language",
+            "contact_email", "phone", "logo", "legal_name", "company_number", "vat_number",
+            "registered_address", "guest_checkout", "order_changes_allowed", "minimum_order",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}),
+                   "registered_address": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class PickupPointForm(_Bootstrap, forms.ModelForm):
+    class Meta:
+        model = PickupPoint
+        fields = ["name", "address", "opening_hours", "instructions"]
+        widgets = {"address": forms.TextInput(), "instructions": forms.TextInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class DeliveryZoneForm(_Bootstrap, forms.ModelForm):
+    class Meta:
+        model = DeliveryZone
+        fields = ["name", "postcodes", "fee", "fee_vat_rate", "minimum_order"]
+        widgets = {"postcodes": forms.TextInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class PaymentMethodForm(_Bootstrap, forms.ModelForm):
+    class Meta:
+        model = PaymentMethod
+        fields = ["kind", "name", "instructions", "iban", "bic", "reference_pattern"]
+        widgets = {"instructions": forms.TextInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class InviteProducerForm(_Bootstrap, forms.Form):
+    producer = forms.ModelChoiceField(label=_("Producer"), queryset=None)
+
+    def __init__(self, *args, producers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["producer"].queryset = producers
         self._style()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -152,3 +153,34 @@ def relationship_end(*, link: HubProducer, by: str) -> HubProducer:
     _notify(recipients=recipients, template="relationship_ended",
             context={"hub": link.hub, "producer": link.producer, "by": by})
     return link
+
+
+# --- places and payment methods --------------------------------------------------------------
+
+
+@transaction.atomic
+def hub_place_save(*, hub: Hub, model, instance=None, **fields):
+    """Create or update a hub's pickup point, delivery zone or payment method, validated."""
+    instance = instance or model(hub=hub)
+    if instance.hub_id != hub.pk:
+        raise ValidationError(_("This belongs to another hub."))
+    for key, value in fields.items():
+        setattr(instance, key, value)
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def hub_place_remove(*, hub: Hub, instance) -> str:
+    """Remove a place or payment method; one used by a cycle is deactivated instead."""
+    if instance.hub_id != hub.pk:
+        raise ValidationError(_("This belongs to another hub."))
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except ProtectedError:
+        instance.is_active = False
+        instance.save(update_fields=["is_active"])
+        return "deactivated"
+    return "deleted"

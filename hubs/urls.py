@@ -6,6 +6,8 @@ app_name = "hubs"
 urlpatterns = [
     path("", views.home, name="home"),
     path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>/settings/", views.hub_settings, name="settings"),
+    path("<slug:slug>/producers/", views.hub_producers, name="producers"),
     path("<slug:slug>/cycles/new/", views.cycle_create, name="cycle-create"),
     path("<slug:slug>/cycles/<int:cycle_id>/", views.cycle_edit, name="cycle"),
     path("<slug:slug>/cycles/<int:cycle_id>/<str:action>/do/", views.cycle_action,

@@ -18,18 +18,33 @@ from django.views.decorators.http import require_GET, require_POST
 
 from producers.models import Producer
 
-from . import cycle_services
+from . import cycle_services, services
 from .forms import (
     AddProducerForm,
     CloneForm,
     CycleForm,
+    DeliveryZoneForm,
     DropoffForm,
     FeeForm,
+    HubProfileForm,
+    InviteProducerForm,
     OfferFormSet,
+    PaymentMethodForm,
+    PickupPointForm,
     ReopenForm,
     WindowForm,
 )
-from .models import CycleFee, CycleSupplier, CycleWindow, HubProducer, OrderCycle
+from .models import (
+    CycleFee,
+    CycleSupplier,
+    CycleWindow,
+    DeliveryZone,
+    Hub,
+    HubProducer,
+    OrderCycle,
+    PaymentMethod,
+    PickupPoint,
+)
 from .pricing import cycle_offers, cycle_prices
 from .selectors import hub_for_manager, hub_memberships_for_user, hub_suppliers
 
@@ -327,3 +342,96 @@ def cycle_preview(request, slug: str, cycle_id: int):
     return JsonResponse({
         str(offer_id): breakdown.as_dict() for offer_id, breakdown in prices.items()
     })
+
+
+# --- hub settings, places, payment methods ---------------------------------------------------
+
+PLACE_FORMS = {
+    "pickup": (PickupPoint, PickupPointForm),
+    "zone": (DeliveryZone, DeliveryZoneForm),
+    "payment": (PaymentMethod, PaymentMethodForm),
+}
+
+
+@login_required
+def hub_settings(request, slug: str):
+    """The hub's profile, legal identity and settings, pickup points, zones and payments."""
+    hub = hub_for_manager(user=request.user, slug=slug)
+    action = request.POST.get("action") if request.method == "POST" else None
+    # The form edits its own copy: an invalid time zone must not reach the page's rendering.
+    form = HubProfileForm(
+        request.POST if action == "profile" else None,
+        request.FILES if action == "profile" else None,
+        instance=Hub.objects.get(pk=hub.pk), prefix="hub",
+    )
+    place_forms = {
+        key: form_class(request.POST if action == key else None, prefix=key)
+        for key, (_model, form_class) in PLACE_FORMS.items()
+    }
+    if action == "profile" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "logo" or v}
+        try:
+            services.hub_update(hub=form.instance, **fields)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Hub saved."))
+            return redirect("hubs:settings", slug=hub.slug)
+    elif action in PLACE_FORMS and place_forms[action].is_valid():
+        model, _form = PLACE_FORMS[action]
+        try:
+            services.hub_place_save(hub=hub, model=model, **place_forms[action].cleaned_data)
+        except ValidationError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("hubs:settings", slug=hub.slug)
+    elif action and action.startswith("remove-"):
+        kind = action.removeprefix("remove-")
+        if kind in PLACE_FORMS and request.POST.get("id", "").isdigit():
+            model, _form = PLACE_FORMS[kind]
+            instance = get_object_or_404(model, pk=int(request.POST["id"]), hub=hub)
+            outcome = services.hub_place_remove(hub=hub, instance=instance)
+            messages.success(request, _("Removed.") if outcome == "deleted"
+                             else _("In use by a cycle: deactivated instead."))
+        return redirect("hubs:settings", slug=hub.slug)
+    return _render(request, hub, "hubs/settings.html", {
+        "form": form, "place_forms": place_forms,
+        "pickup_points": hub.pickup_points.all(), "zones": hub.delivery_zones.all(),
+        "payments": hub.payment_methods.all(),
+    })
+
+
+@login_required
+def hub_producers(request, slug: str):
+    """Relationships with producers: invite, accept requests, end."""
+    hub = hub_for_manager(user=request.user, slug=slug)
+    links = HubProducer.objects.filter(hub=hub).select_related("producer").order_by(
+        "status", "producer__name"
+    )
+    invitable = Producer.objects.filter(is_visible=True).exclude(
+        pk__in=links.filter(status__in=[HubProducer.Status.ACTIVE, HubProducer.Status.INVITED])
+        .values("producer")
+    )
+    form = InviteProducerForm(request.POST or None, producers=invitable)
+    if request.method == "POST":
+        try:
+            if request.POST.get("link", "").isdigit():
+                link = get_object_or_404(HubProducer, pk=int(request.POST["link"]), hub=hub)
+                if request.POST.get("do") == "accept":
+                    services.relationship_accept(link=link, by="hub")
+                    messages.success(request, _("%(producer)s now supplies your hub.")
+                                     % {"producer": link.producer.name})
+                else:
+                    services.relationship_end(link=link, by="hub")
+                    messages.success(request, _("Relationship ended."))
+            elif form.is_valid():
+                services.relationship_request(hub=hub, producer=form.cleaned_data["producer"],
+                                              by="hub")
+                messages.success(request, _("Invitation sent."))
+            else:
+                raise ValidationError(_("Choose a producer."))
+        except ValidationError as exc:
+            _errors(request, exc)
+        return redirect("hubs:producers", slug=hub.slug)
+    return _render(request, hub, "hubs/producers.html", {"links": links, "form": form})
