@@ -6,7 +6,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from hubs.selectors import public_hubs
+from hubs.selectors import open_cycles_by_hub, public_hubs
 from producers.selectors import featured_products, visible_producers
 
 
@@ -26,7 +26,11 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["hubs"] = public_hubs()
+        hubs = list(public_hubs())
+        cycles = open_cycles_by_hub()
+        for hub in hubs:
+            hub.open_cycles = cycles.get(hub.id, [])
+        context["hubs"] = hubs
         context["producers"] = visible_producers()[:12]
         context["products"] = featured_products(limit=12)
         return context

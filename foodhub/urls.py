@@ -33,6 +33,7 @@ urlpatterns = [
     path("producer/", include("hubs.producer_urls")),
     path("producer/", include("producers.urls")),
     path("hub/", include("hubs.urls")),
+    path("shop-in/", include("orders.urls")),
     # Oscar claims "" for a redirect named "home", so it lives under /shop/.
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
 ]

@@ -120,3 +120,14 @@ def cycle_for_manager(*, user, cycle_id: int):
     if not user_is_platform_admin(user):
         qs = qs.filter(hub__memberships__user=user)
     return get_object_or_404(qs, pk=cycle_id)
+
+
+def open_cycles_by_hub() -> dict[int, list]:
+    """Open cycles of visible hubs, grouped by hub id (one query), for the storefront."""
+    qs = cycles_with_status(
+        OrderCycle.objects.filter(hub__is_visible=True), CycleStatus.OPEN
+    ).order_by("closes_at")
+    grouped: dict[int, list] = {}
+    for cycle in qs:
+        grouped.setdefault(cycle.hub_id, []).append(cycle)
+    return grouped
