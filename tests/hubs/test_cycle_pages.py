@@ -158,3 +158,9 @@ def test_another_hubs_cycle_through_my_hub_url_is_404(client, manager, hub):
     theirs = cycle_create(hub=other, name="Theirs", opens_at=now,
                           closes_at=now + dt.timedelta(days=1))
     assert client.get(f"/hub/marche/cycles/{theirs.id}/").status_code == 404
+
+
+def test_cycle_editor_speaks_french(client, manager, cycle_with_offers):
+    cycle, _offers = cycle_with_offers
+    html = client.get(url(cycle), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Produits et prix clients" in html and "Copier ce cycle" in html
