@@ -31,6 +31,7 @@ urlpatterns = [
     path("me/", views.role_home, name="role-home"),
     # Producer pages that need hubs live in hubs (producers must not import hubs).
     path("producer/", include("hubs.producer_urls")),
+    path("producer/", include("orders.producer_urls")),
     path("producer/", include("producers.urls")),
     path("hub/", include("hubs.urls")),
     path("shop-in/", include("orders.urls")),

@@ -98,3 +98,13 @@ def cycle_with_offers(open_cycle, supplier):
 
     cycle_offers_add(cycle=open_cycle, producer=supplier)
     return open_cycle, list(open_cycle.offers.order_by("stockrecord__partner_sku"))
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Requests in French leave French active in the thread; each test starts in English."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import producer_views
+
+app_name = "orders_producer"
+urlpatterns = [
+    path("<slug:slug>/sales/", producer_views.sales, name="sales"),
+    path("<slug:slug>/prepare/", producer_views.prepare, name="prepare"),
+]

@@ -1,0 +1,83 @@
+"""A producer's sales per cycle and its "to prepare" list, built from factory orders."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from hubs.cycle_services import close_due_cycles, cycle_mark_processed
+from orders.selectors import producer_sales_by_cycle, producer_to_prepare
+from orders.services import order_link_cycle
+from producers.services import producer_member_add
+from tests.orders.factories import order_line_for
+from tests.producers.factories import ProducerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def order_in(cycle, offer, quantity):
+    line = order_line_for(offer.stockrecord.product, quantity=quantity)
+    order_link_cycle(order=line.order, cycle=cycle)
+    return line
+
+
+@pytest.fixture
+def farmer(client, supplier):
+    user = UserFactory(email="farmer@example.com")
+    producer_member_add(producer=supplier, user=user)
+    client.force_login(user)
+    return user
+
+
+def test_sales_per_cycle_in_one_query(cycle_with_offers, supplier):
+    cycle, offers = cycle_with_offers
+    order_in(cycle, offers[0], 3)
+    order_in(cycle, offers[1], 2)
+    with CaptureQueriesContext(connection) as queries:
+        rows = producer_sales_by_cycle(producer=supplier)
+    assert len(queries) == 1
+    assert len(rows) == 1
+    assert rows[0]["quantity"] == 5 and rows[0]["revenue"] == Decimal("12.00")
+    assert rows[0]["cycle_name"] == "This week"
+
+
+def test_to_prepare_lists_open_cycle_quantities_until_processed(cycle_with_offers, supplier):
+    cycle, offers = cycle_with_offers
+    order_in(cycle, offers[0], 3)
+    order_in(cycle, offers[0], 4)
+    rows = producer_to_prepare(producer=supplier)
+    assert [(r["sku"], r["quantity"]) for r in rows] == [(offers[0].stockrecord.partner_sku, 7)]
+    cycle.closes_at = cycle.opens_at + dt.timedelta(hours=1)
+    cycle.save()
+    close_due_cycles()
+    assert producer_to_prepare(producer=supplier)  # just closed: still to prepare
+    cycle_mark_processed(cycle=cycle)
+    assert producer_to_prepare(producer=supplier) == []
+
+
+def test_pages_show_sales_chart_and_preparation(client, farmer, cycle_with_offers, supplier):
+    cycle, offers = cycle_with_offers
+    order_in(cycle, offers[0], 3)
+    html = client.get(f"/producer/{supplier.slug}/sales/").content.decode()
+    assert 'id="sales-chart"' in html and "This week" in html and "€7.20" in html
+    html = client.get(f"/producer/{supplier.slug}/prepare/").content.decode()
+    assert offers[0].stockrecord.partner_sku in html
+
+
+def test_empty_pages_explain_themselves(client, farmer, supplier):
+    assert "No sales yet" in client.get(f"/producer/{supplier.slug}/sales/").content.decode()
+    assert "Nothing ordered yet" in client.get(
+        f"/producer/{supplier.slug}/prepare/"
+    ).content.decode()
+
+
+def test_other_producers_sales_are_404(client, cycle_with_offers, supplier):
+    cycle, offers = cycle_with_offers
+    order_in(cycle, offers[0], 3)
+    other = UserFactory(email="other@example.com")
+    producer_member_add(producer=ProducerFactory(), user=other)
+    client.force_login(other)
+    assert client.get(f"/producer/{supplier.slug}/sales/").status_code == 404
+    assert client.get(f"/producer/{supplier.slug}/prepare/").status_code == 404
