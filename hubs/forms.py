@@ -3,7 +3,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import CycleFee, DeliveryZone, Hub, OrderCycle, PaymentMethod, PickupPoint
+from .models import (
+    CycleFee,
+    DeliveryZone,
+    Hub,
+    ManagerRole,
+    OrderCycle,
+    PaymentMethod,
+    PickupPoint,
+)
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -153,4 +161,13 @@ class InviteProducerForm(_Bootstrap, forms.Form):
     def __init__(self, *args, producers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["producer"].queryset = producers
+        self._style()
+
+
+class ManagerInviteForm(_Bootstrap, forms.Form):
+    email = forms.EmailField(label=_("E-mail"))
+    role = forms.ChoiceField(label=_("Role"), choices=ManagerRole.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self._style()

@@ -1,3 +1,4 @@
+import secrets
 import zoneinfo
 from decimal import Decimal
 
@@ -426,3 +427,28 @@ class CycleFee(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class HubInvitation(models.Model):
+    """An e-mailed invitation to manage a hub; accepted once, by link, by that address."""
+
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("role"), max_length=10, choices=ManagerRole.choices,
+                            default=ManagerRole.STAFF)
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.hub}"

@@ -13,7 +13,14 @@ from django.utils.translation import gettext as _
 
 from producers.services import role_group_sync
 
-from .models import HUB_MANAGERS_GROUP, Hub, HubMembership, HubProducer, ManagerRole
+from .models import (
+    HUB_MANAGERS_GROUP,
+    Hub,
+    HubInvitation,
+    HubMembership,
+    HubProducer,
+    ManagerRole,
+)
 
 
 @transaction.atomic
@@ -184,3 +191,39 @@ def hub_place_remove(*, hub: Hub, instance) -> str:
         instance.save(update_fields=["is_active"])
         return "deactivated"
     return "deleted"
+
+
+# --- manager invitations ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def hub_invite(*, hub: Hub, email: str, role: str, invited_by, base_url: str) -> HubInvitation:
+    """Invite someone by e-mail to manage a hub; the e-mail goes after commit."""
+    if role not in ManagerRole.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    invitation = HubInvitation.objects.create(
+        hub=hub, email=email.strip().lower(), role=role, invited_by=invited_by
+    )
+    context = {"invitation": invitation,
+               "accept_url": f"{base_url}/hub/invitations/{invitation.token}/"}
+    _notify(recipients=[invitation.email], template="manager_invitation", context=context)
+    return invitation
+
+
+@transaction.atomic
+def hub_invitation_accept(*, token: str, user) -> HubMembership:
+    """Accept a manager invitation as the signed-in user (once; the e-mail must match)."""
+    invitation = (
+        HubInvitation.objects.select_for_update().filter(token=token, accepted_at=None).first()
+    )
+    if invitation is None:
+        raise ValidationError(_("This invitation is not valid any more."))
+    if invitation.email.lower() != (user.email or "").lower():
+        raise ValidationError(
+            _("This invitation was sent to %(email)s: sign in with that address."),
+            params={"email": invitation.email},
+        )
+    membership = hub_manager_add(hub=invitation.hub, user=user, role=invitation.role)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return membership

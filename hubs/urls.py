@@ -5,8 +5,10 @@ from . import views
 app_name = "hubs"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("invitations/<str:token>/", views.hub_invitation_accept, name="invitation-accept"),
     path("<slug:slug>/", views.detail, name="detail"),
     path("<slug:slug>/settings/", views.hub_settings, name="settings"),
+    path("<slug:slug>/team/", views.hub_team, name="team"),
     path("<slug:slug>/producers/", views.hub_producers, name="producers"),
     path("<slug:slug>/cycles/new/", views.cycle_create, name="cycle-create"),
     path("<slug:slug>/cycles/<int:cycle_id>/", views.cycle_edit, name="cycle"),

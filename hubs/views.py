@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Sum
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -28,6 +29,7 @@ from .forms import (
     FeeForm,
     HubProfileForm,
     InviteProducerForm,
+    ManagerInviteForm,
     OfferFormSet,
     PaymentMethodForm,
     PickupPointForm,
@@ -79,8 +81,17 @@ def detail(request, slug: str):
         )
         .order_by("-opens_at")
     )
+    # Orders are linked to cycles by the orders package; their totals in one more query.
+    totals = {
+        row["cycle_id"]: row
+        for row in OrderCycle.objects.filter(hub=hub)
+        .values(cycle_id=F("pk"))
+        .annotate(order_count=Count("cycle_orders"),
+                  revenue=Sum("cycle_orders__order__total_incl_tax"))
+    }
     return _render(request, hub, "hubs/detail.html", {
-        "cycles": cycles, "suppliers": hub_suppliers(hub=hub),
+        "cycles": [(cycle, totals.get(cycle.pk, {})) for cycle in cycles],
+        "suppliers": hub_suppliers(hub=hub),
     })
 
 
@@ -435,3 +446,35 @@ def hub_producers(request, slug: str):
             _errors(request, exc)
         return redirect("hubs:producers", slug=hub.slug)
     return _render(request, hub, "hubs/producers.html", {"links": links, "form": form})
+
+
+@login_required
+def hub_team(request, slug: str):
+    """The hub's managers and pending invitations; invite someone by e-mail."""
+    hub = hub_for_manager(user=request.user, slug=slug)
+    form = ManagerInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.hub_invite(
+            hub=hub, invited_by=request.user,
+            base_url=settings.WAGTAILADMIN_BASE_URL.rstrip("/"), **form.cleaned_data,
+        )
+        messages.success(request, _("Invitation sent."))
+        return redirect("hubs:team", slug=hub.slug)
+    return _render(request, hub, "hubs/team.html", {
+        "form": form,
+        "members": hub.memberships.select_related("user").order_by("role", "user__email"),
+        "invitations": hub.invitations.filter(accepted_at=None),
+    })
+
+
+@login_required
+def hub_invitation_accept(request, token: str):
+    if request.method == "POST":
+        try:
+            membership = services.hub_invitation_accept(token=token, user=request.user)
+        except ValidationError as exc:
+            _errors(request, exc)
+            return redirect("hubs:home")
+        messages.success(request, _("Welcome to the team."))
+        return redirect("hubs:detail", slug=membership.hub.slug)
+    return render(request, "hubs/invitation.html", {"token": token})

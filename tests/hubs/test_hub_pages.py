@@ -117,3 +117,42 @@ def test_producer_hub_pages_are_404_for_other_producers(client, supplier, path):
     producer_member_add(producer=ProducerFactory(), user=other)
     client.force_login(other)
     assert client.get(f"/producer/{supplier.slug}/{path}").status_code == 404
+
+
+def test_owner_invites_a_manager_who_accepts(client, manager, hub,
+                                             django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from hubs.models import HubInvitation
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/hub/marche/team/", {"email": "New@Example.com", "role": "staff"})
+    invitation = HubInvitation.objects.get()
+    assert mail.outbox[-1].to == ["new@example.com"] and invitation.token in mail.outbox[-1].body
+    client.force_login(UserFactory(email="intruder@example.com"))
+    client.post(f"/hub/invitations/{invitation.token}/")
+    assert not hub.memberships.filter(user__email="intruder@example.com").exists()
+    newcomer = UserFactory(email="new@example.com")
+    client.force_login(newcomer)
+    response = client.post(f"/hub/invitations/{invitation.token}/")
+    assert response["Location"] == "/hub/marche/"
+    assert hub.memberships.get(user=newcomer).role == "staff"
+
+
+def test_cycle_list_shows_order_count_and_revenue(client, manager, cycle_with_offers):
+    from orders.services import order_link_cycle
+    from tests.orders.factories import order_line_for
+
+    cycle, offers = cycle_with_offers
+    for quantity in (2, 3):
+        line = order_line_for(offers[0].stockrecord.product, quantity=quantity)
+        order_link_cycle(order=line.order, cycle=cycle)
+    html = client.get("/hub/marche/").content.decode()
+    row = html[html.index("This week"):]
+    assert ">2<" in row[:600] and "€12.00" in row[:800]
+
+
+def test_team_page_is_404_for_others(client, hub):
+    client.force_login(UserFactory(email="x@example.com"))
+    assert client.get("/hub/marche/team/").status_code == 404
+    assert client.post("/hub/marche/team/", {"email": "a@b.c", "role": "owner"}).status_code == 404
