@@ -1,4 +1,3 @@
-import secrets
 import zoneinfo
 from decimal import Decimal
 
@@ -11,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from producers.models import validate_company_number, validate_vat_number
+from producers.models import AbstractInvitation, validate_company_number, validate_vat_number
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
@@ -429,26 +428,15 @@ class CycleFee(models.Model):
         return self.name
 
 
-def _invitation_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
-class HubInvitation(models.Model):
-    """An e-mailed invitation to manage a hub; accepted once, by link, by that address."""
+class HubInvitation(AbstractInvitation):
+    """An invitation to manage a hub (see AbstractInvitation)."""
 
     hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField(_("e-mail"))
     role = models.CharField(_("role"), max_length=10, choices=ManagerRole.choices,
                             default=ManagerRole.STAFF)
-    token = models.CharField(max_length=64, unique=True, default=_invitation_token)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(AbstractInvitation.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.email} → {self.hub}"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from producers.services import role_group_sync
+from producers.services import invitation_claim, role_group_sync
 
 from .models import (
     HUB_MANAGERS_GROUP,
@@ -213,17 +213,5 @@ def hub_invite(*, hub: Hub, email: str, role: str, invited_by, base_url: str) ->
 @transaction.atomic
 def hub_invitation_accept(*, token: str, user) -> HubMembership:
     """Accept a manager invitation as the signed-in user (once; the e-mail must match)."""
-    invitation = (
-        HubInvitation.objects.select_for_update().filter(token=token, accepted_at=None).first()
-    )
-    if invitation is None:
-        raise ValidationError(_("This invitation is not valid any more."))
-    if invitation.email.lower() != (user.email or "").lower():
-        raise ValidationError(
-            _("This invitation was sent to %(email)s: sign in with that address."),
-            params={"email": invitation.email},
-        )
-    membership = hub_manager_add(hub=invitation.hub, user=user, role=invitation.role)
-    invitation.accepted_at = timezone.now()
-    invitation.save(update_fields=["accepted_at"])
-    return membership
+    invitation = invitation_claim(model=HubInvitation, token=token, user=user)
+    return hub_manager_add(hub=invitation.hub, user=user, role=invitation.role)

@@ -134,12 +134,11 @@ def _invitation_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class ProducerInvitation(models.Model):
-    """An e-mailed invitation to join a producer's team; accepted once, by link."""
+class AbstractInvitation(models.Model):
+    """An e-mailed invitation to join a team (a producer's or a hub's): a one-time link that
+    only the invited address can accept."""
 
-    producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("e-mail"))
-    role = models.CharField(_("role"), max_length=10, default="staff")
     token = models.CharField(max_length=64, unique=True, default=_invitation_token)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -148,7 +147,16 @@ class ProducerInvitation(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
+
+
+class ProducerInvitation(AbstractInvitation):
+    producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(_("role"), max_length=10, default="staff")
+
+    class Meta(AbstractInvitation.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.email} → {self.producer}"

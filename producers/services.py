@@ -137,11 +137,13 @@ def producer_invitation_email(*, invitation_id: int, base_url: str) -> bool:
 
 
 @transaction.atomic
-def producer_invitation_accept(*, token: str, user) -> ProducerMembership:
-    """Accept an invitation as the signed-in user (once; the e-mail must match)."""
-    invitation = (
-        ProducerInvitation.objects.select_for_update().filter(token=token, accepted_at=None).first()
-    )
+def invitation_claim(*, model, token: str, user):
+    """Claim an unaccepted invitation (of any team) for the signed-in user, or explain why not.
+
+    Locks the row and marks it accepted; the caller adds the membership in the same
+    transaction.
+    """
+    invitation = model.objects.select_for_update().filter(token=token, accepted_at=None).first()
     if invitation is None:
         raise ValidationError(_("This invitation is not valid any more."))
     if invitation.email.lower() != (user.email or "").lower():
@@ -149,7 +151,13 @@ def producer_invitation_accept(*, token: str, user) -> ProducerMembership:
             _("This invitation was sent to %(email)s: sign in with that address."),
             params={"email": invitation.email},
         )
-    membership = producer_member_add(producer=invitation.producer, user=user, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
-    return membership
+    return invitation
+
+
+@transaction.atomic
+def producer_invitation_accept(*, token: str, user) -> ProducerMembership:
+    """Accept a producer team invitation as the signed-in user (once; the e-mail must match)."""
+    invitation = invitation_claim(model=ProducerInvitation, token=token, user=user)
+    return producer_member_add(producer=invitation.producer, user=user, role=invitation.role)
