@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from producers.models import Producer
 from producers.selectors import producers_for_user, user_is_platform_admin
 
-from . import cycle_services, services
+from . import cycle_services, services, transitions
 from .models import (
     CycleStatus,
     DeliveryZone,
@@ -205,7 +205,7 @@ class OrderCycleDetail(APIView):
         try:
             cycle_services.cycle_update(cycle=cycle, **fields)
             if publish:
-                cycle_services.cycle_publish(cycle=cycle)
+                transitions.cycle_publish(cycle=cycle)
         except DjangoValidationError as exc:
             raise _drf_errors(exc) from None
         return Response(OrderCycleSerializer(cycle).data)
@@ -248,7 +248,7 @@ class OrderCycleClose(_CycleAction):
         return super().post(request, cycle_id)
 
     def act(self, request, cycle):
-        return cycle_services.cycle_close_now(cycle=cycle)
+        return transitions.cycle_close_now(cycle=cycle)
 
 
 class OrderCycleReopen(_CycleAction):
@@ -261,7 +261,7 @@ class OrderCycleReopen(_CycleAction):
     def act(self, request, cycle):
         serializer = ReopenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return cycle_services.cycle_reopen(cycle=cycle, **serializer.validated_data)
+        return transitions.cycle_reopen(cycle=cycle, **serializer.validated_data)
 
 
 class OfferSerializer(serializers.Serializer):

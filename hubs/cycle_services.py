@@ -1,16 +1,14 @@
-"""Writes for order cycles: create, publish, clone, suppliers and offers, fees, closing.
+"""Editor writes for order cycles: create, details, clone, suppliers, offers, fees, windows,
+and the opening e-mails.
 
-Closing side effects run exactly once per close: a conditional UPDATE claims the close
-(`close_handled_at` set only where it was empty), which holds under duplicated or retried
-beat tasks and on SQLite alike. Higher packages register what a close does (order
-processing) with `register_close_handler` in their AppConfig.ready().
+Status, times and claims are written by `hubs.transitions` only. Every write here first calls
+`transitions.require_editable`, which locks the cycle's row and refuses once it has closed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -21,7 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
+from . import transitions
 from .models import (
+    CYCLE_YEARS,
     CycleFee,
     CycleOffer,
     CycleSupplier,
@@ -34,131 +34,45 @@ from .models import (
 logger = logging.getLogger(__name__)
 StockRecord = get_model("partner", "StockRecord")
 
-CloseHandler = Callable[[OrderCycle], None]
-_close_handlers: list[CloseHandler] = []
-
-
-def register_close_handler(handler: CloseHandler) -> None:
-    """Run `handler(cycle)` once each time a cycle closes (idempotent registration)."""
-    if handler not in _close_handlers:
-        _close_handlers.append(handler)
-
-
-def _check_unlocked(cycle: OrderCycle) -> None:
-    if cycle.is_locked:
-        raise ValidationError(_("This cycle is closed: its products can no longer change."))
-
 
 @transaction.atomic
 def cycle_create(
     *, hub: Hub, name: str, opens_at: dt.datetime, closes_at: dt.datetime,
     markup_percent: Decimal = Decimal("0"), note_to_producers: str = "", publish: bool = False,
 ) -> OrderCycle:
-    """Create a cycle (draft unless `publish`), validated as a whole."""
+    """Create a cycle as a draft (published at once if `publish`), validated as a whole."""
     cycle = OrderCycle(
         hub=hub, name=name, opens_at=opens_at, closes_at=closes_at,
         markup_percent=markup_percent, note_to_producers=note_to_producers,
-        state=OrderCycle.State.PUBLISHED if publish else OrderCycle.State.DRAFT,
     )
     cycle.full_clean()
     cycle.save()
+    if publish:
+        transitions.cycle_publish(cycle=cycle)
     return cycle
+
+
+DETAIL_FIELDS = frozenset({"name", "markup_percent", "note_to_producers"})
 
 
 @transaction.atomic
 def cycle_update(*, cycle: OrderCycle, **fields) -> OrderCycle:
-    """Change a cycle's name, times, markup or note (not once it is processed)."""
-    if cycle.state == OrderCycle.State.PROCESSED:
-        raise ValidationError(_("A processed cycle cannot change."))
-    if cycle.is_locked and {"markup_percent"} & set(fields):
-        raise ValidationError(_("This cycle is closed: its prices can no longer change."))
-    for key, value in fields.items():
-        setattr(cycle, key, value)
-    cycle.full_clean()
-    cycle.save()
-    return cycle
-
-
-@transaction.atomic
-def cycle_publish(*, cycle: OrderCycle) -> OrderCycle:
-    if cycle.state == OrderCycle.State.DRAFT:
-        cycle.state = OrderCycle.State.PUBLISHED
-        cycle.save(update_fields=["state"])
-    return cycle
-
-
-def _claim_close(cycle_id: int, now: dt.datetime) -> bool:
-    # The one conditional UPDATE that makes closing happen exactly once.
-    return bool(
-        OrderCycle.objects.filter(
-            pk=cycle_id, state=OrderCycle.State.PUBLISHED, close_handled_at=None,
-            closes_at__lte=now,
-        ).update(close_handled_at=now)
-    )
-
-
-def _run_close_handlers(cycle: OrderCycle) -> None:
-    for handler in list(_close_handlers):
-        handler(cycle)
-
-
-def close_due_cycles(*, now: dt.datetime | None = None) -> list[int]:
-    """Claim and close every published cycle whose close time has passed (the beat task).
-
-    Safe to run twice at once or to retry: each close is claimed by one caller only.
-    """
-    now = now or timezone.now()
-    due = OrderCycle.objects.filter(
-        state=OrderCycle.State.PUBLISHED, close_handled_at=None, closes_at__lte=now
-    ).values_list("pk", flat=True)
-    closed = []
-    for cycle_id in list(due):
-        with transaction.atomic():
-            if not _claim_close(cycle_id, now):
-                continue
-            cycle = OrderCycle.objects.select_related("hub").get(pk=cycle_id)
-            _run_close_handlers(cycle)
-        closed.append(cycle_id)
-    return closed
-
-
-@transaction.atomic
-def cycle_close_now(*, cycle: OrderCycle) -> OrderCycle:
-    """The manager's "close now": an open cycle closes at once, its side effects run once."""
-    now = timezone.now()
-    status = cycle.status_at(now)
-    if status != "open":
-        raise ValidationError(_("Only an open cycle can be closed now."))
-    OrderCycle.objects.filter(pk=cycle.pk).update(closes_at=now)
-    close_due_cycles(now=now)
+    """Change a cycle's name, markup or note, and its times (through the reschedule
+    transition), until it closes."""
+    unknown = set(fields) - DETAIL_FIELDS - {"opens_at", "closes_at"}
+    if unknown:
+        raise ValueError(f"cycle_update cannot set {sorted(unknown)}")
+    fresh = transitions.require_editable(cycle)
+    times = {k: fields.pop(k) for k in ("opens_at", "closes_at") if k in fields}
+    if times:
+        transitions.cycle_reschedule(cycle=fresh, **times)
+    if fields:
+        for key, value in fields.items():
+            setattr(fresh, key, value)
+        fresh.full_clean()
+        fresh.save(update_fields=sorted(fields))
     cycle.refresh_from_db()
     return cycle
-
-
-@transaction.atomic
-def cycle_reopen(*, cycle: OrderCycle, closes_at: dt.datetime) -> OrderCycle:
-    """Reopen a closed cycle until `closes_at` (not once processed); it will close again."""
-    if cycle.state == OrderCycle.State.PROCESSED:
-        raise ValidationError(_("A processed cycle cannot be reopened."))
-    if closes_at <= timezone.now():
-        raise ValidationError({"closes_at": _("Choose a closing time in the future.")})
-    updated = OrderCycle.objects.filter(
-        pk=cycle.pk, state=OrderCycle.State.PUBLISHED
-    ).update(closes_at=closes_at, close_handled_at=None)
-    if not updated:
-        raise ValidationError(_("Only a published cycle can be reopened."))
-    cycle.refresh_from_db()
-    return cycle
-
-
-@transaction.atomic
-def cycle_mark_processed(*, cycle: OrderCycle) -> bool:
-    """Set `processed` (order processing calls this once its work is done)."""
-    return bool(
-        OrderCycle.objects.filter(
-            pk=cycle.pk, state=OrderCycle.State.PUBLISHED, close_handled_at__isnull=False
-        ).update(state=OrderCycle.State.PROCESSED)
-    )
 
 
 # --- suppliers, offers, fees ---------------------------------------------------------------
@@ -167,7 +81,7 @@ def cycle_mark_processed(*, cycle: OrderCycle) -> bool:
 @transaction.atomic
 def cycle_supplier_add(*, cycle: OrderCycle, producer, **dropoff) -> CycleSupplier:
     """Add a producer to a cycle; it must be an active supplier of the hub."""
-    _check_unlocked(cycle)
+    transitions.require_editable(cycle)
     if not HubProducer.objects.filter(
         hub_id=cycle.hub_id, producer=producer, status=HubProducer.Status.ACTIVE
     ).exists():
@@ -186,7 +100,7 @@ def cycle_supplier_add(*, cycle: OrderCycle, producer, **dropoff) -> CycleSuppli
 @transaction.atomic
 def cycle_supplier_remove(*, cycle: OrderCycle, supplier: CycleSupplier) -> None:
     """Take a producer and all its offers out of a cycle that has not closed."""
-    _check_unlocked(cycle)
+    transitions.require_editable(cycle)
     CycleOffer.objects.filter(cycle=cycle, supplier=supplier).delete()
     supplier.delete()
 
@@ -199,7 +113,7 @@ def cycle_offers_add(
 
     Returns how many offers were added (already offered ones are left as they are).
     """
-    _check_unlocked(cycle)
+    transitions.require_editable(cycle)
     supplier = CycleSupplier.objects.filter(cycle=cycle, producer=producer).first()
     if supplier is None:
         supplier = cycle_supplier_add(cycle=cycle, producer=producer)
@@ -228,7 +142,7 @@ def cycle_offers_add(
 
 @transaction.atomic
 def cycle_offers_remove(*, cycle: OrderCycle, offer_ids: list[int]) -> int:
-    _check_unlocked(cycle)
+    transitions.require_editable(cycle)
     deleted, _details = CycleOffer.objects.filter(cycle=cycle, pk__in=offer_ids).delete()
     return deleted
 
@@ -240,7 +154,7 @@ def cycle_offers_update(*, cycle: OrderCycle, changes: dict[int, dict]) -> int:
     `changes` maps offer id -> {"cap", "markup_percent", "hub_price"} (None clears).
     Raises ValidationError keyed by offer id.
     """
-    _check_unlocked(cycle)
+    transitions.require_editable(cycle)
     offers = CycleOffer.objects.select_related("stockrecord").in_bulk(list(changes))
     errors: dict[str, list[str]] = {}
     for offer_id, values in changes.items():
@@ -271,7 +185,7 @@ def cycle_offers_update(*, cycle: OrderCycle, changes: dict[int, dict]) -> int:
 
 @transaction.atomic
 def cycle_fee_save(*, cycle: OrderCycle, fee: CycleFee | None = None, **fields) -> CycleFee:
-    _check_unlocked(cycle)
+    transitions.require_editable(cycle)
     fee = fee or CycleFee(cycle=cycle)
     for key, value in fields.items():
         setattr(fee, key, value)
@@ -283,7 +197,18 @@ def cycle_fee_save(*, cycle: OrderCycle, fee: CycleFee | None = None, **fields) 
 
 
 @transaction.atomic
-def cycle_window_save(*, cycle: OrderCycle, window: CycleWindow | None = None, **fields):
+def cycle_fee_delete(*, cycle: OrderCycle, fee_id: int) -> None:
+    """Remove a fee from a cycle that has not closed."""
+    transitions.require_editable(cycle)
+    CycleFee.objects.filter(cycle=cycle, pk=fee_id).delete()
+
+
+@transaction.atomic
+def cycle_window_save(
+    *, cycle: OrderCycle, window: CycleWindow | None = None, **fields
+) -> CycleWindow:
+    """Add or change a pickup or delivery window of a cycle that has not closed."""
+    transitions.require_editable(cycle)
     window = window or CycleWindow(cycle=cycle)
     for key, value in fields.items():
         setattr(window, key, value)
@@ -303,8 +228,21 @@ def cycle_window_save(*, cycle: OrderCycle, window: CycleWindow | None = None, *
 
 
 @transaction.atomic
+def cycle_window_delete(*, cycle: OrderCycle, window_id: int) -> None:
+    """Remove a window from a cycle that has not closed."""
+    transitions.require_editable(cycle)
+    CycleWindow.objects.filter(cycle=cycle, pk=window_id).delete()
+
+
+@transaction.atomic
 def cycle_clone(*, cycle: OrderCycle, opens_at: dt.datetime, name: str = "") -> OrderCycle:
-    """Copy a cycle to a later date: offers, fees, suppliers and windows, all shifted."""
+    """Copy a cycle to a later date as a draft: offers, fees, suppliers with their drop-offs,
+    and windows, all shifted by the same number of days."""
+    if opens_at <= timezone.now():
+        raise ValidationError({"opens_at": _("The copy must open in the future.")})
+    if not CYCLE_YEARS[0] <= opens_at.year < CYCLE_YEARS[1] - 1:
+        raise ValidationError({"opens_at": _("Choose a date before %(year)s.")
+                               % {"year": CYCLE_YEARS[1] - 1}})
     shift = opens_at - cycle.opens_at
     clone = cycle_create(
         hub=cycle.hub, name=name or cycle.name, opens_at=opens_at,
@@ -354,15 +292,8 @@ def notify_opened_cycles(*, now: dt.datetime | None = None) -> int:
     """E-mail each supplier of every cycle that has opened, once per cycle (beat task)."""
     now = now or timezone.now()
     sent = 0
-    due = OrderCycle.objects.filter(
-        state=OrderCycle.State.PUBLISHED, opening_notified_at=None, opens_at__lte=now,
-        closes_at__gt=now,
-    ).values_list("pk", flat=True)
-    for cycle_id in list(due):
-        claimed = OrderCycle.objects.filter(pk=cycle_id, opening_notified_at=None).update(
-            opening_notified_at=now
-        )
-        if not claimed:
+    for cycle_id in transitions.cycles_opened_unnotified(now=now):
+        if not transitions.cycle_claim_opening_notice(cycle_id=cycle_id, now=now):
             continue
         cycle = OrderCycle.objects.select_related("hub").get(pk=cycle_id)
         for supplier in cycle.suppliers.select_related("producer").prefetch_related(

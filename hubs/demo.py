@@ -13,12 +13,11 @@ from django.utils import timezone
 from producers.demo import demo_user
 from producers.models import Producer
 
+from . import transitions
 from .cycle_services import (
-    close_due_cycles,
     cycle_create,
     cycle_fee_save,
     cycle_offers_add,
-    cycle_publish,
     cycle_supplier_add,
     cycle_window_save,
 )
@@ -110,7 +109,7 @@ def _seed_places(hub: Hub, spec: dict) -> None:
 
 def _seed_cycles(hub: Hub, spec: dict) -> None:
     """A past, an open and an upcoming cycle, re-anchored to now on every run."""
-    OrderCycle.objects.filter(hub=hub).exclude(state=OrderCycle.State.PROCESSED).delete()
+    OrderCycle.objects.filter(hub=hub, processed_at=None).delete()
     zone = ZoneInfo(hub.time_zone)
     today = timezone.now().astimezone(zone).replace(hour=9, minute=0, second=0, microsecond=0)
     current, upcoming, past = spec["cycle_names"]
@@ -141,9 +140,11 @@ def _seed_cycles(hub: Hub, spec: dict) -> None:
                           start_time=dt.time(17), end_time=dt.time(20))
         cycle_window_save(cycle=cycle, delivery_zone=delivery, date=window_day,
                           start_time=dt.time(9), end_time=dt.time(12))
-        cycles.append(cycle_publish(cycle=cycle))
+        # Published the day before it opened, as a hub would have done.
+        published = min(timezone.now(), cycle.opens_at - dt.timedelta(days=1))
+        cycles.append(transitions.cycle_publish(cycle=cycle, now=published))
     # The past cycle has closed: its close was handled (no orders yet to process).
-    close_due_cycles()
+    transitions.cycles_close_due()
 
 
 @transaction.atomic

@@ -1,3 +1,4 @@
+import datetime as dt
 import zoneinfo
 from decimal import Decimal
 
@@ -237,6 +238,10 @@ class PaymentMethod(models.Model):
 
 
 class CycleStatus(models.TextChoices):
+    """The one status of an order cycle. Only `draft` and `processed` are facts stored as
+    times (`published_at`, `processed_at`); `upcoming`, `open` and `closed` follow the clock and
+    the close claim, so the storefront is right even if no worker ran."""
+
     DRAFT = "draft", _("Draft")
     UPCOMING = "upcoming", _("Upcoming")
     OPEN = "open", _("Open")
@@ -244,18 +249,69 @@ class CycleStatus(models.TextChoices):
     PROCESSED = "processed", _("Processed")
 
 
-class OrderCycle(models.Model):
-    """One market: opens, closes, then is processed. `upcoming`/`open`/`closed` follow the
-    clock (derived from opens_at/closes_at); only `draft` and `processed` are stored."""
+# Cycles are bounded so that clone shifts and date arithmetic never overflow.
+CYCLE_YEARS = (2000, 2100)
+CYCLE_MAX_LENGTH = dt.timedelta(days=366)
 
-    class State(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        PUBLISHED = "published", _("Published")
-        PROCESSED = "processed", _("Processed")
+
+def cycle_status(*, published_at, processed_at, close_handled_at, opens_at, closes_at,
+                 now: dt.datetime) -> CycleStatus:
+    """Derive a cycle's status. `OrderCycleQuerySet.with_status` is its SQL twin; a test
+    checks that both agree on every status."""
+    if published_at is None:
+        return CycleStatus.DRAFT
+    if processed_at is not None:
+        return CycleStatus.PROCESSED
+    if close_handled_at is not None or closes_at <= now:
+        return CycleStatus.CLOSED
+    if opens_at > now:
+        return CycleStatus.UPCOMING
+    return CycleStatus.OPEN
+
+
+class OrderCycleQuerySet(models.QuerySet):
+    def with_status(self, *, now: dt.datetime | None = None):
+        """Annotate `status_db` with the status `cycle_status` derives, in SQL."""
+        now = now or timezone.now()
+        return self.annotate(status_db=models.Case(
+            models.When(published_at__isnull=True, then=models.Value(CycleStatus.DRAFT)),
+            models.When(processed_at__isnull=False, then=models.Value(CycleStatus.PROCESSED)),
+            models.When(models.Q(close_handled_at__isnull=False) | models.Q(closes_at__lte=now),
+                        then=models.Value(CycleStatus.CLOSED)),
+            models.When(opens_at__gt=now, then=models.Value(CycleStatus.UPCOMING)),
+            default=models.Value(CycleStatus.OPEN),
+            output_field=models.CharField(max_length=10),
+        ))
+
+    def in_status(self, *statuses: str, now: dt.datetime | None = None):
+        """Cycles whose derived status is one of `statuses` (a plain WHERE, index-friendly)."""
+        now = now or timezone.now()
+        published = models.Q(published_at__isnull=False, processed_at__isnull=True)
+        conditions = {
+            CycleStatus.DRAFT: models.Q(published_at__isnull=True),
+            CycleStatus.PROCESSED: models.Q(published_at__isnull=False,
+                                            processed_at__isnull=False),
+            CycleStatus.CLOSED: published & (models.Q(close_handled_at__isnull=False)
+                                             | models.Q(closes_at__lte=now)),
+            CycleStatus.UPCOMING: published & models.Q(
+                close_handled_at__isnull=True, closes_at__gt=now, opens_at__gt=now),
+            CycleStatus.OPEN: published & models.Q(
+                close_handled_at__isnull=True, closes_at__gt=now, opens_at__lte=now),
+        }
+        condition = models.Q(pk__in=[])
+        for status in statuses:
+            condition |= conditions[CycleStatus(status)]
+        return self.filter(condition)
+
+
+class OrderCycle(models.Model):
+    """One market: drafted, published (upcoming, open, closed by the clock), processed.
+
+    Every write of `published_at`, `opens_at`, `closes_at`, `close_handled_at`,
+    `opening_notified_at` and `processed_at` goes through `hubs.transitions`."""
 
     hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="order_cycles")
     name = models.CharField(_("name"), max_length=120)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("closes at"))
     markup_percent = models.DecimalField(
@@ -263,56 +319,72 @@ class OrderCycle(models.Model):
         validators=NON_NEGATIVE,
     )
     note_to_producers = models.TextField(_("note to producers"), blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     # Set once by the conditional UPDATE that claims the close (exactly-once side effects).
     close_handled_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     opening_notified_at = models.DateTimeField(null=True, blank=True)
     cloned_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="clones"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = OrderCycleQuerySet.as_manager()
+
     class Meta:
         ordering = ["-opens_at", "id"]
-        indexes = [models.Index(fields=["state", "closes_at", "close_handled_at"])]
+        indexes = [
+            models.Index(fields=["closes_at", "close_handled_at"], name="hubs_cycle_due_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(closes_at__gt=models.F("opens_at")),
                 name="order_cycle_closes_after_opening",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(processed_at__isnull=True)
+                | models.Q(published_at__isnull=False, close_handled_at__isnull=False),
+                name="order_cycle_processed_after_close",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.hub}: {self.name}"
 
-    def status_at(self, now) -> str:
-        if self.state == self.State.DRAFT:
-            return CycleStatus.DRAFT
-        if self.state == self.State.PROCESSED:
-            return CycleStatus.PROCESSED
-        if now < self.opens_at:
-            return CycleStatus.UPCOMING
-        if now < self.closes_at:
-            return CycleStatus.OPEN
-        return CycleStatus.CLOSED
+    def status_at(self, now: dt.datetime) -> CycleStatus:
+        return cycle_status(
+            published_at=self.published_at, processed_at=self.processed_at,
+            close_handled_at=self.close_handled_at, opens_at=self.opens_at,
+            closes_at=self.closes_at, now=now,
+        )
 
     @property
-    def status(self) -> str:
+    def status(self) -> CycleStatus:
         return self.status_at(timezone.now())
 
     @property
     def status_label(self) -> str:
-        return CycleStatus(self.status).label
+        return self.status.label
 
     @property
     def is_locked(self) -> bool:
-        """Closed, processed or claimed for closing: offers can no longer change."""
-        return self.close_handled_at is not None or self.status in (
-            CycleStatus.CLOSED, CycleStatus.PROCESSED
-        )
+        """Closed (or claimed for closing) or processed: nothing in it can change."""
+        return self.status in (CycleStatus.CLOSED, CycleStatus.PROCESSED)
 
     def clean(self) -> None:
-        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
-            raise ValidationError({"closes_at": _("The cycle must close after it opens.")})
+        errors = {}
+        for name in ("opens_at", "closes_at"):
+            value = getattr(self, name)
+            if value and not CYCLE_YEARS[0] <= value.year < CYCLE_YEARS[1]:
+                errors[name] = _("Choose a date between %(start)s and %(end)s.") % {
+                    "start": CYCLE_YEARS[0], "end": CYCLE_YEARS[1] - 1}
+        if not errors and self.opens_at and self.closes_at:
+            if self.closes_at <= self.opens_at:
+                errors["closes_at"] = _("The cycle must close after it opens.")
+            elif self.closes_at - self.opens_at > CYCLE_MAX_LENGTH:
+                errors["closes_at"] = _("A cycle cannot stay open longer than a year.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class CycleWindow(models.Model):

@@ -66,7 +66,7 @@ def producer_cycles(request, slug: str):
     producer = producer_for_member(user=request.user, slug=slug)
     cycles = (
         OrderCycle.objects.filter(suppliers__producer=producer)
-        .exclude(state=OrderCycle.State.DRAFT)
+        .exclude(published_at=None)
         .select_related("hub")
         .annotate(my_offers=Count("offers", filter=Q(offers__supplier__producer=producer)))
         .order_by("-opens_at")

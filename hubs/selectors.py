@@ -88,23 +88,17 @@ def user_areas(user) -> dict[str, bool]:
 
 def cycles_with_status(qs, status: str, *, now=None):
     """Filter cycles by their (partly clock-derived) status, in SQL."""
-    now = now or timezone.now()
-    published = Q(state=OrderCycle.State.PUBLISHED)
-    filters = {
-        CycleStatus.DRAFT: Q(state=OrderCycle.State.DRAFT),
-        CycleStatus.PROCESSED: Q(state=OrderCycle.State.PROCESSED),
-        CycleStatus.UPCOMING: published & Q(opens_at__gt=now),
-        CycleStatus.OPEN: published & Q(opens_at__lte=now, closes_at__gt=now),
-        CycleStatus.CLOSED: published & Q(closes_at__lte=now),
-    }
-    return qs.filter(filters[status])
+    return qs.in_status(status, now=now)
 
 
 def cycles_visible_to(user, *, now=None):
     """Cycles a user may read: upcoming and open ones of visible hubs for everyone; all of
     their hubs' cycles for managers; the cycles offering their products for producers."""
     now = now or timezone.now()
-    public = Q(state=OrderCycle.State.PUBLISHED, closes_at__gt=now, hub__is_visible=True)
+    public = Q(hub__is_visible=True) & Q(
+        pk__in=OrderCycle.objects.in_status(CycleStatus.UPCOMING, CycleStatus.OPEN, now=now)
+        .values("pk")
+    )
     condition = public
     if user.is_authenticated:
         if user_is_platform_admin(user):

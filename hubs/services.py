@@ -145,15 +145,15 @@ def relationship_accept(*, link: HubProducer, by: str) -> HubProducer:
 def relationship_end(*, link: HubProducer, by: str) -> HubProducer:
     """Either side ends a relationship: the producer leaves the hub's future cycles (offers
     in cycles that have not closed are removed); past orders are untouched."""
-    from .models import CycleOffer, CycleSupplier, OrderCycle
+    from .models import CycleOffer, CycleStatus, CycleSupplier, OrderCycle
 
     if link.status == HubProducer.Status.ENDED:
         return link
     link.status, link.ended_at = HubProducer.Status.ENDED, timezone.now()
     link.save(update_fields=["status", "ended_at"])
-    future = OrderCycle.objects.filter(
-        hub=link.hub, close_handled_at=None, closes_at__gt=timezone.now()
-    ).exclude(state=OrderCycle.State.PROCESSED)
+    future = OrderCycle.objects.filter(hub=link.hub).in_status(
+        CycleStatus.DRAFT, CycleStatus.UPCOMING, CycleStatus.OPEN
+    )
     CycleOffer.objects.filter(cycle__in=future, supplier__producer=link.producer).delete()
     CycleSupplier.objects.filter(cycle__in=future, producer=link.producer).delete()
     recipients = _producer_emails(link.producer) if by == "hub" else _hub_emails(link.hub)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from producers.models import Producer
 
-from . import cycle_services, services
+from . import cycle_services, services, transitions
 from .forms import (
     AddProducerForm,
     CloneForm,
@@ -189,16 +190,16 @@ def cycle_action(request, slug: str, cycle_id: int, action: str):
     try:
         with timezone.override(hub.time_zone):
             if action == "publish":
-                cycle_services.cycle_publish(cycle=cycle)
+                transitions.cycle_publish(cycle=cycle)
                 messages.success(request, _("Cycle published."))
             elif action == "close":
-                cycle_services.cycle_close_now(cycle=cycle)
+                transitions.cycle_close_now(cycle=cycle)
                 messages.success(request, _("Cycle closed."))
             elif action == "reopen":
                 form = ReopenForm(request.POST, prefix="reopen")
                 if not form.is_valid():
                     raise ValidationError(_("Give the new closing time."))
-                cycle_services.cycle_reopen(cycle=cycle, **form.cleaned_data)
+                transitions.cycle_reopen(cycle=cycle, **form.cleaned_data)
                 messages.success(request, _("Cycle reopened."))
             elif action == "clone":
                 form = CloneForm(request.POST, prefix="clone")
@@ -290,16 +291,31 @@ def cycle_offers_save(request, slug: str, cycle_id: int):
     return _back(hub, cycle, request)
 
 
+class _DeleteForm(forms.Form):
+    delete = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+def _delete_row(request, cycle, model, service, id_kwarg: str) -> None:
+    """Delete one fee or window of the cycle through its service (which checks the lock)."""
+    form = _DeleteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing was removed: unknown item."))
+        return
+    row = get_object_or_404(model, pk=form.cleaned_data["delete"], cycle=cycle)
+    try:
+        service(cycle=cycle, **{id_kwarg: row.pk})
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Removed."))
+
+
 @login_required
 @require_POST
 def cycle_fee_add(request, slug: str, cycle_id: int):
     hub, cycle = _cycle(request, slug, cycle_id)
-    if request.POST.get("delete"):
-        fee = get_object_or_404(CycleFee, pk=request.POST["delete"], cycle=cycle)
-        if cycle.is_locked:
-            messages.error(request, _("This cycle is closed: its fees can no longer change."))
-        else:
-            fee.delete()
+    if "delete" in request.POST:
+        _delete_row(request, cycle, CycleFee, cycle_services.cycle_fee_delete, "fee_id")
         return _back(hub, cycle)
     form = FeeForm(request.POST, hub=hub, prefix="fee")
     if form.is_valid():
@@ -318,8 +334,8 @@ def cycle_fee_add(request, slug: str, cycle_id: int):
 @require_POST
 def cycle_window_add(request, slug: str, cycle_id: int):
     hub, cycle = _cycle(request, slug, cycle_id)
-    if request.POST.get("delete"):
-        get_object_or_404(CycleWindow, pk=request.POST["delete"], cycle=cycle).delete()
+    if "delete" in request.POST:
+        _delete_row(request, cycle, CycleWindow, cycle_services.cycle_window_delete, "window_id")
         return _back(hub, cycle)
     form = WindowForm(request.POST, hub=hub, prefix="window")
     if form.is_valid():

@@ -8,7 +8,6 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from hubs.models import OrderCycle
 from producers.models import Producer
 
 Line = get_model("order", "Line")
@@ -39,13 +38,12 @@ def producer_sales_by_cycle(*, producer: Producer, limit: int = 12) -> list[dict
 def producer_to_prepare(*, producer: Producer, now=None) -> list[dict]:
     """Quantities already ordered per product in open and just-closed cycles: one query."""
     now = now or timezone.now()
-    recent = Q(order__cycle_link__cycle__closes_at__gt=now - JUST_CLOSED) & ~Q(
-        order__cycle_link__cycle__state=OrderCycle.State.DRAFT
-    )
+    recent = Q(order__cycle_link__cycle__closes_at__gt=now - JUST_CLOSED,
+               order__cycle_link__cycle__published_at__isnull=False)
     rows = (
         _producer_lines(producer)
         .filter(recent)
-        .exclude(order__cycle_link__cycle__state=OrderCycle.State.PROCESSED)
+        .filter(order__cycle_link__cycle__processed_at=None)
         .values(
             cycle_id=F("order__cycle_link__cycle_id"),
             cycle_name=F("order__cycle_link__cycle__name"),

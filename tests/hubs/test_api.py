@@ -14,7 +14,7 @@ from hubs.models import CycleFee, OrderCycle
 from hubs.services import hub_manager_add
 from producers.catalogue_services import catalogue_upsert
 from producers.services import producer_member_add
-from tests.hubs.factories import HubFactory
+from tests.hubs.factories import HubFactory, past_cycle
 from tests.producers.factories import UserFactory
 from tests.producers.test_dashboard import rows_for
 
@@ -41,7 +41,7 @@ def window(days_from_now: int, length: int = 3):
 
 def test_public_reads_hubs_and_upcoming_or_open_cycles(api, hub, open_cycle):
     opens, closes = window(-10)
-    cycle_create(hub=hub, name="Old", opens_at=opens, closes_at=closes, publish=True)
+    past_cycle(hub, name="Old", opens_at=opens, closes_at=closes)
     draft_opens, draft_closes = window(3)
     cycle_create(hub=hub, name="Draft", opens_at=draft_opens, closes_at=draft_closes)
     assert api.get("/api/v1/hubs/").json()["count"] == 1
@@ -154,8 +154,7 @@ def test_producer_reads_closed_cycles_offering_its_products_only(api, hub, suppl
     closed = cycle_create(hub=hub, name="Past", opens_at=opens, closes_at=closes,
                           publish=False)
     cycle_offers_add(cycle=closed, producer=supplier)
-    closed.state = "published"
-    closed.save()
+    OrderCycle.objects.filter(pk=closed.pk).update(published_at=opens)
     farmer = UserFactory(email="farmer@example.com")
     producer_member_add(producer=supplier, user=farmer)
     stranger = UserFactory(email="stranger@example.com")

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from hubs.cycle_services import cycle_create, cycle_offers_add
 from hubs.models import CycleFee, OrderCycle, PickupPoint
@@ -105,7 +106,10 @@ def test_clone_close_and_reopen_from_the_editor(client, manager, open_cycle):
     client.post(url(open_cycle, "close/do/"))
     open_cycle.refresh_from_db()
     assert open_cycle.status == "closed"
-    client.post(url(open_cycle, "reopen/do/"), {"reopen-closes_at": "2030-01-01T09:00"})
+    zone = ZoneInfo(open_cycle.hub.time_zone)
+    again = timezone.localtime(timezone.now(), zone) + dt.timedelta(days=2)
+    client.post(url(open_cycle, "reopen/do/"),
+                {"reopen-closes_at": again.strftime("%Y-%m-%dT%H:%M")})
     open_cycle.refresh_from_db()
     assert open_cycle.status == "open"
 

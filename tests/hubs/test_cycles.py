@@ -10,22 +10,26 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from hubs import cycle_services
+from hubs import transitions
 from hubs.cycle_services import (
-    close_due_cycles,
     cycle_clone,
-    cycle_close_now,
     cycle_create,
     cycle_fee_save,
-    cycle_mark_processed,
     cycle_offers_add,
     cycle_offers_update,
-    cycle_reopen,
     cycle_supplier_add,
     cycle_window_save,
     notify_opened_cycles,
 )
 from hubs.models import CycleFee, HubProducer, OrderCycle, PickupPoint
+from hubs.transitions import (
+    cycle_close_now,
+    cycle_mark_processed,
+    cycle_reopen,
+)
+from hubs.transitions import (
+    cycles_close_due as close_due_cycles,
+)
 from producers.services import producer_member_add
 from tests.producers.factories import ProducerFactory, UserFactory
 
@@ -36,7 +40,7 @@ T0 = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def closes(monkeypatch):
     calls = []
-    monkeypatch.setattr(cycle_services, "_close_handlers", [calls.append])
+    monkeypatch.setattr(transitions, "_close_handlers", [calls.append])
     return calls
 
 
@@ -55,7 +59,7 @@ def test_status_follows_the_clock(hub):
     with time_machine.travel(T0 + dt.timedelta(hours=48), tick=False):
         assert cycle.status == "closed"  # even before any worker ran
     cycle_mark_processed(cycle=cycle)  # not claimed yet: nothing to process
-    assert OrderCycle.objects.get(pk=cycle.pk).state == "published"
+    assert OrderCycle.objects.get(pk=cycle.pk).processed_at is None
 
 
 def test_close_side_effects_run_exactly_once(hub, closes):
@@ -81,7 +85,7 @@ def test_a_failing_handler_leaves_the_close_to_be_retried(hub, monkeypatch):
         if len(attempts) == 1:
             raise RuntimeError("mail server down")
 
-    monkeypatch.setattr(cycle_services, "_close_handlers", [flaky])
+    monkeypatch.setattr(transitions, "_close_handlers", [flaky])
     with time_machine.travel(T0 + dt.timedelta(hours=49), tick=False):
         with pytest.raises(RuntimeError):
             close_due_cycles()
@@ -130,7 +134,7 @@ def test_close_now(hub, closes):
 def test_concurrent_beat_tasks_close_once(hub):
     make_cycle(hub)
     handled, barrier = [], threading.Barrier(2)
-    cycle_services.register_close_handler(handled.append)
+    transitions.register_close_handler(handled.append)
     try:
         def run():
             try:
@@ -146,7 +150,7 @@ def test_concurrent_beat_tasks_close_once(hub):
         for thread in threads:
             thread.join(timeout=30)
     finally:
-        cycle_services._close_handlers.remove(handled.append)
+        transitions._close_handlers.remove(handled.append)
     assert len(handled) == 1
 
 

@@ -13,7 +13,7 @@ from hubs.services import (
     relationship_request,
 )
 from producers.services import producer_member_add
-from tests.hubs.factories import HubFactory
+from tests.hubs.factories import HubFactory, past_cycle
 from tests.producers.factories import ProducerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,11 +53,9 @@ def test_producer_asks_hub_accepts(sides, django_capture_on_commit_callbacks):
 def test_ending_removes_the_producer_from_future_cycles_only(
     hub, supplier, open_cycle, django_capture_on_commit_callbacks
 ):
-    from hubs.cycle_services import cycle_create
-
-    past = cycle_create(hub=hub, name="Last week", opens_at=open_cycle.opens_at -
-                        dt.timedelta(days=8), closes_at=open_cycle.opens_at -
-                        dt.timedelta(days=6), publish=True)
+    past = past_cycle(hub, name="Last week", opens_at=open_cycle.opens_at -
+                      dt.timedelta(days=8), closes_at=open_cycle.opens_at -
+                      dt.timedelta(days=6))
     cycle_offers_add(cycle=open_cycle, producer=supplier)
     past_supplier = past.suppliers.create(producer=supplier)
     record = open_cycle.offers.first().stockrecord

@@ -7,7 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from hubs.cycle_services import close_due_cycles, cycle_mark_processed
+from hubs.transitions import cycle_mark_processed
+from hubs.transitions import cycles_close_due as close_due_cycles
 from orders.selectors import producer_sales_by_cycle, producer_to_prepare
 from orders.services import order_link_cycle
 from producers.services import producer_member_add

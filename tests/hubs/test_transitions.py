@@ -1,0 +1,260 @@
+"""The cycle state machine (hubs.transitions): one derived status, every transition's allowed
+statuses, the lock on every editor write, reopen re-arming the close, clone's checks."""
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from hubs import cycle_services, transitions
+from hubs.models import CycleFee, CycleStatus, CycleWindow, OrderCycle, PickupPoint
+from hubs.services import hub_manager_add
+from tests.producers.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+T0 = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
+HOUR = dt.timedelta(hours=1)
+
+
+@pytest.fixture
+def closes(monkeypatch):
+    calls = []
+    monkeypatch.setattr(transitions, "_close_handlers", [calls.append])
+    return calls
+
+
+def make(hub, *, publish=True, opens=T0, hours=48, name="Week 50"):
+    cycle = cycle_services.cycle_create(hub=hub, name=name, opens_at=opens,
+                                        closes_at=opens + dt.timedelta(hours=hours))
+    if publish:
+        transitions.cycle_publish(cycle=cycle, now=opens - 24 * HOUR)
+    return cycle
+
+
+def one_of_each(hub):
+    """A cycle in every status at T0 + 1 h, including closed by claim with a future close."""
+    cycles = {
+        CycleStatus.DRAFT: make(hub, publish=False, name="draft"),
+        CycleStatus.UPCOMING: make(hub, opens=T0 + 5 * HOUR, name="upcoming"),
+        CycleStatus.OPEN: make(hub, name="open"),
+        CycleStatus.CLOSED: make(hub, opens=T0 - 48 * HOUR, hours=48, name="closed"),
+        "claimed": make(hub, name="claimed"),
+        CycleStatus.PROCESSED: make(hub, opens=T0 - 72 * HOUR, hours=24, name="processed"),
+    }
+    with time_machine.travel(T0 - 24 * HOUR + HOUR, tick=False):
+        transitions.cycles_close_due()  # claims "processed"'s close
+    assert transitions.cycle_mark_processed(cycle=cycles[CycleStatus.PROCESSED])
+    # Claimed but with closes_at still ahead: the defect a reschedule used to create.
+    OrderCycle.objects.filter(pk=cycles["claimed"].pk).update(close_handled_at=T0)
+    return cycles
+
+
+def test_status_and_its_sql_twin_agree_on_every_status(hub):
+    cycles = one_of_each(hub)
+    now = T0 + HOUR
+    expected = {c.pk: (CycleStatus.CLOSED if key == "claimed" else key)
+                for key, c in cycles.items()}
+    rows = OrderCycle.objects.filter(hub=hub).with_status(now=now)
+    for cycle in rows:
+        assert cycle.status_at(now) == cycle.status_db == expected[cycle.pk], cycle.name
+    for status in CycleStatus:
+        in_sql = set(OrderCycle.objects.in_status(status, now=now).values_list("pk", flat=True))
+        in_python = {pk for pk, s in expected.items() if s == status}
+        assert in_sql == in_python, status
+
+
+@pytest.mark.parametrize("name", ["publish", "reschedule", "close_now", "reopen"])
+def test_each_transition_refuses_the_statuses_it_does_not_start_from(hub, name):
+    cycles = one_of_each(hub)
+    calls = {
+        "publish": lambda c: transitions.cycle_publish(cycle=c),
+        "reschedule": lambda c: transitions.cycle_reschedule(cycle=c, closes_at=T0 + 50 * HOUR),
+        "close_now": lambda c: transitions.cycle_close_now(cycle=c),
+        "reopen": lambda c: transitions.cycle_reopen(cycle=c, closes_at=T0 + 50 * HOUR),
+    }
+    with time_machine.travel(T0 + HOUR, tick=False):
+        for key, cycle in cycles.items():
+            status = CycleStatus.CLOSED if key == "claimed" else key
+            if status in transitions.ALLOWED_FROM[name]:
+                continue
+            before = OrderCycle.objects.filter(pk=cycle.pk).values().get()
+            with pytest.raises(ValidationError):
+                calls[name](cycle)
+            assert OrderCycle.objects.filter(pk=cycle.pk).values().get() == before
+
+
+def test_a_claimed_close_cannot_be_moved_by_editing_the_cycle(hub, closes):
+    cycle = make(hub)
+    with time_machine.travel(T0 + 48 * HOUR, tick=False):
+        assert transitions.cycles_close_due() == [cycle.pk]
+        with pytest.raises(ValidationError):
+            cycle_services.cycle_update(cycle=cycle, closes_at=T0 + 72 * HOUR)
+        cycle.refresh_from_db()
+        assert cycle.closes_at == T0 + 48 * HOUR and cycle.status == CycleStatus.CLOSED
+    # Even a closing time moved behind the services' back cannot reopen a claimed cycle.
+    OrderCycle.objects.filter(pk=cycle.pk).update(closes_at=T0 + 72 * HOUR)
+    with time_machine.travel(T0 + 50 * HOUR, tick=False):
+        assert OrderCycle.objects.get(pk=cycle.pk).status == CycleStatus.CLOSED
+        assert not OrderCycle.objects.in_status(CycleStatus.OPEN).exists()
+
+
+def test_reopen_re_arms_the_close_and_its_handlers_run_again(hub, closes):
+    cycle = make(hub)
+    with time_machine.travel(T0 + 48 * HOUR, tick=False):
+        transitions.cycles_close_due()
+        transitions.cycle_reopen(cycle=cycle, closes_at=T0 + 60 * HOUR)
+        assert cycle.status == CycleStatus.OPEN and cycle.close_handled_at is None
+    with time_machine.travel(T0 + 61 * HOUR, tick=False):
+        assert transitions.cycles_close_due() == [cycle.pk]
+    assert [c.pk for c in closes] == [cycle.pk, cycle.pk]
+
+
+def test_an_open_cycle_can_close_later_but_not_reopen_its_start(hub):
+    cycle = make(hub)
+    with time_machine.travel(T0 + HOUR, tick=False):
+        transitions.cycle_reschedule(cycle=cycle, closes_at=T0 + 72 * HOUR)
+        assert cycle.closes_at == T0 + 72 * HOUR
+        with pytest.raises(ValidationError, match="opening time"):
+            transitions.cycle_reschedule(cycle=cycle, opens_at=T0 + 5 * HOUR)
+        with pytest.raises(ValidationError, match="Close now"):
+            transitions.cycle_reschedule(cycle=cycle, closes_at=T0)
+
+
+def test_publishing_a_cycle_that_is_already_over_is_refused(hub):
+    cycle = make(hub, publish=False, opens=T0 - 72 * HOUR, hours=24)
+    with time_machine.travel(T0, tick=False), pytest.raises(ValidationError):
+        transitions.cycle_publish(cycle=cycle)
+    assert OrderCycle.objects.get(pk=cycle.pk).status == CycleStatus.DRAFT
+
+
+def test_processed_needs_a_claimed_close(hub):
+    cycle = make(hub)
+    with time_machine.travel(T0 + 49 * HOUR, tick=False):
+        assert not transitions.cycle_mark_processed(cycle=cycle)  # closed by clock only
+        transitions.cycles_close_due()
+        assert transitions.cycle_mark_processed(cycle=cycle)
+        assert not transitions.cycle_mark_processed(cycle=cycle)  # once
+        assert OrderCycle.objects.get(pk=cycle.pk).status == CycleStatus.PROCESSED
+
+
+@pytest.fixture
+def closed_cycle(hub, closes):
+    cycle = make(hub, opens=timezone.now() - 72 * HOUR, hours=24)
+    point = PickupPoint.objects.create(hub=hub, name="Hall", address="1 rue")
+    fee = CycleFee.objects.create(cycle=cycle, name="Packing", kind=CycleFee.Kind.PER_ORDER_FLAT,
+                                  amount=Decimal("1"))
+    window = CycleWindow.objects.create(cycle=cycle, pickup_point=point,
+                                        date=dt.date(2026, 12, 10), start_time=dt.time(17),
+                                        end_time=dt.time(19))
+    transitions.cycles_close_due()
+    return cycle, point, fee, window
+
+
+def test_every_editor_write_is_refused_once_closed(closed_cycle, supplier):
+    cycle, point, fee, window = closed_cycle
+    writes = [
+        lambda: cycle_services.cycle_update(cycle=cycle, name="Renamed"),
+        lambda: cycle_services.cycle_update(cycle=cycle, note_to_producers="New note"),
+        lambda: cycle_services.cycle_supplier_add(cycle=cycle, producer=supplier),
+        lambda: cycle_services.cycle_offers_add(cycle=cycle, producer=supplier),
+        lambda: cycle_services.cycle_offers_remove(cycle=cycle, offer_ids=[1]),
+        lambda: cycle_services.cycle_offers_update(cycle=cycle, changes={}),
+        lambda: cycle_services.cycle_fee_save(cycle=cycle, name="Late fee",
+                                              kind=CycleFee.Kind.PER_ORDER_FLAT,
+                                              amount=Decimal("2")),
+        lambda: cycle_services.cycle_fee_delete(cycle=cycle, fee_id=fee.pk),
+        lambda: cycle_services.cycle_window_save(cycle=cycle, pickup_point=point,
+                                                 date=dt.date(2026, 12, 11),
+                                                 start_time=dt.time(17),
+                                                 end_time=dt.time(19)),
+        lambda: cycle_services.cycle_window_delete(cycle=cycle, window_id=window.pk),
+    ]
+    for write in writes:
+        with pytest.raises(ValidationError, match="closed"):
+            write()
+    cycle.refresh_from_db()
+    assert cycle.name == "Week 50" and cycle.fees.count() == 1 and cycle.windows.count() == 1
+    assert not cycle.suppliers.exists()
+
+
+def test_closed_cycle_pages_refuse_new_windows_and_deleting_fees_or_windows(
+    client, closed_cycle
+):
+    cycle, point, fee, window = closed_cycle
+    manager = UserFactory(email="m@example.com")
+    hub_manager_add(hub=cycle.hub, user=manager)
+    client.force_login(manager)
+    base = f"/hub/{cycle.hub.slug}/cycles/{cycle.id}/"
+    response = client.post(base + "windows/", {
+        "window-pickup_point": point.id, "window-date": "2026-12-11",
+        "window-start_time": "17:00", "window-end_time": "19:00"}, follow=True)
+    assert "closed" in response.content.decode()
+    client.post(base + "windows/", {"delete": window.pk})
+    client.post(base + "fees/", {"delete": fee.pk})
+    assert cycle.windows.count() == 1 and cycle.fees.count() == 1
+    for bad in ("abc", "²", "99999999999999999999999"):
+        response = client.post(base + "fees/", {"delete": bad}, follow=True)
+        assert response.status_code == 200
+
+
+def test_a_fee_name_longer_than_its_column_is_refused(client, hub, open_cycle):
+    manager = UserFactory(email="m@example.com")
+    hub_manager_add(hub=hub, user=manager)
+    client.force_login(manager)
+    response = client.post(f"/hub/{hub.slug}/cycles/{open_cycle.id}/fees/", {
+        "fee-name": "x" * 10_000, "fee-kind": CycleFee.Kind.PER_ORDER_FLAT,
+        "fee-amount": "1", "fee-vat_rate": "20"}, follow=True)
+    assert response.status_code == 200
+    assert not open_cycle.fees.exists()
+    with pytest.raises(ValidationError):
+        cycle_services.cycle_fee_save(cycle=open_cycle, name="x" * 10_000,
+                                      kind=CycleFee.Kind.PER_ORDER_FLAT, amount=Decimal("1"))
+    assert not open_cycle.fees.exists()
+
+
+def test_clone_refuses_a_past_or_far_opening_and_keeps_drop_offs(hub, supplier):
+    with time_machine.travel(T0 - 48 * HOUR, tick=False):
+        cycle = make(hub)
+        cycle_services.cycle_supplier_add(
+            cycle=cycle, producer=supplier, dropoff_date=dt.date(2026, 12, 9),
+            dropoff_time=dt.time(14), dropoff_place="Back door", dropoff_instructions="Ring",
+        )
+        for when in (dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+                     dt.datetime(9999, 1, 1, tzinfo=dt.UTC)):
+            with pytest.raises(ValidationError):
+                cycle_services.cycle_clone(cycle=cycle, opens_at=when)
+        clone = cycle_services.cycle_clone(cycle=cycle, opens_at=T0 + 7 * 24 * HOUR)
+    supplier_copy = clone.suppliers.get()
+    assert supplier_copy.dropoff_date == dt.date(2026, 12, 16)
+    assert (supplier_copy.dropoff_time, supplier_copy.dropoff_place) == (dt.time(14),
+                                                                        "Back door")
+    assert clone.status == CycleStatus.DRAFT
+    assert OrderCycle.objects.count() == 2
+
+
+def test_api_clone_far_in_the_future_is_a_400(hub):
+    from rest_framework.test import APIClient
+
+    manager = UserFactory(email="m@example.com")
+    hub_manager_add(hub=hub, user=manager)
+    cycle = make(hub, opens=timezone.now() + HOUR)
+    api = APIClient()
+    api.force_authenticate(manager)
+    for when in ("9999-12-31T09:00:00Z", "2020-01-01T09:00:00Z"):
+        response = api.post(f"/api/v1/order-cycles/{cycle.id}/clone/", {"opens_at": when},
+                            format="json")
+        assert response.status_code == 400, response.content
+        assert "opens_at" in response.json()
+
+
+def test_docs_table_lists_every_transition_and_its_statuses():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "hubs.md").read_text()
+    for name, statuses in transitions.ALLOWED_FROM.items():
+        row = next((line for line in doc.splitlines() if line.startswith(f"| `{name}`")), None)
+        assert row is not None, f"docs/hubs.md has no row for {name}"
+        for status in statuses:
+            assert status.value in row, f"{name}: {status} missing in docs/hubs.md"
