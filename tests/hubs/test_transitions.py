@@ -258,3 +258,51 @@ def test_docs_table_lists_every_transition_and_its_statuses():
         assert row is not None, f"docs/hubs.md has no row for {name}"
         for status in statuses:
             assert status.value in row, f"{name}: {status} missing in docs/hubs.md"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_edit_racing_the_close_waits_for_it_and_is_refused(hub):
+    """The close claim and an editor write meet on the cycle's row lock: a fee typed while
+    the close is being handled is refused, never written into a closed cycle."""
+    import threading
+
+    from django.db import connection
+
+    cycle = make(hub, opens=timezone.now() - 24 * HOUR, hours=23)  # due, not yet claimed
+    claimed, outcome = threading.Event(), []
+
+    def slow_handler(c):
+        claimed.set()
+        threading.Event().wait(0.5)  # the close work takes a while; the row stays locked
+
+    def close():
+        try:
+            transitions.cycles_close_due()
+        finally:
+            connection.close()
+
+    def edit():
+        try:
+            claimed.wait(timeout=10)
+            try:
+                cycle_services.cycle_fee_save(cycle=cycle, name="Late",
+                                              kind=CycleFee.Kind.PER_ORDER_FLAT,
+                                              amount=Decimal("1"))
+                outcome.append("written")
+            except ValidationError:
+                outcome.append("refused")
+        finally:
+            connection.close()
+
+    transitions.register_close_handler(slow_handler)
+    try:
+        threads = [threading.Thread(target=close), threading.Thread(target=edit)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        transitions._close_handlers.remove(slow_handler)
+    assert outcome == ["refused"]
+    assert not CycleFee.objects.filter(cycle_id=cycle.pk).exists()
