@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from producers.models import ProducerMembership
 from producers.selectors import memberships_for_user, producers_for_user, user_is_platform_admin
 
-from .models import CycleStatus, Hub, HubMembership, HubProducer, OrderCycle
+from .models import (
+    CycleOffer,
+    CycleStatus,
+    CycleSupplier,
+    Hub,
+    HubMembership,
+    HubProducer,
+    OrderCycle,
+)
 from .roles import Role
 
 
@@ -125,3 +137,57 @@ def open_cycles_by_hub() -> dict[int, list]:
     for cycle in qs:
         grouped.setdefault(cycle.hub_id, []).append(cycle)
     return grouped
+
+
+def _count_per_cycle(model) -> Coalesce:
+    """How many `model` rows each cycle has, as a correlated subquery: counting two relations
+    over one join would multiply their rows (offers x producers) before counting."""
+    counts = (
+        model.objects.filter(cycle=OuterRef("pk"))
+        .order_by()
+        .values("cycle")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+def hub_cycles_list(*, hub: Hub) -> QuerySet[OrderCycle]:
+    """A hub's cycles, newest first, with `offer_count` and `supplier_count`: one query."""
+    return (
+        OrderCycle.objects.filter(hub=hub)
+        .annotate(
+            offer_count=_count_per_cycle(CycleOffer),
+            supplier_count=_count_per_cycle(CycleSupplier),
+        )
+        .order_by("-opens_at", "-pk")
+    )
+
+
+class CycleFigures(NamedTuple):
+    """A cycle's orders, as the orders package counts them."""
+
+    order_count: int
+    revenue: Decimal
+
+
+# cycle ids -> {cycle id: figures} for the cycles that have orders, in a constant number of queries.
+CycleFiguresProvider = Callable[[Iterable[int]], dict[int, CycleFigures]]
+_cycle_figures_provider: list[CycleFiguresProvider] = []
+
+
+def register_cycle_figures(provider: CycleFiguresProvider) -> None:
+    """Orders (a higher package, which hubs may not read) says how to count a cycle's orders
+    and revenue, from its AppConfig.ready(). The last registration wins."""
+    _cycle_figures_provider[:] = [provider]
+
+
+def cycle_figures(*, cycle_ids: Iterable[int]) -> dict[int, CycleFigures] | None:
+    """Order figures per cycle (zero for cycles without orders), or None when no package
+    provides them."""
+    if not _cycle_figures_provider:
+        return None
+    cycle_ids = list(cycle_ids)
+    found = _cycle_figures_provider[0](cycle_ids)
+    none = CycleFigures(0, Decimal("0"))
+    return {cycle_id: found.get(cycle_id, none) for cycle_id in cycle_ids}

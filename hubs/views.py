@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -49,9 +49,16 @@ from .models import (
     PickupPoint,
 )
 from .pricing import cycle_offers, cycle_prices
-from .selectors import hub_for_manager, hub_memberships_for_user, hub_suppliers
+from .selectors import (
+    cycle_figures,
+    hub_cycles_list,
+    hub_for_manager,
+    hub_memberships_for_user,
+    hub_suppliers,
+)
 
 OFFERS_PER_PAGE = 100
+CYCLES_PER_PAGE = 20
 
 
 def _render(request, hub, template: str, context: dict):
@@ -72,26 +79,16 @@ def home(request):
 
 @login_required
 def detail(request, slug: str):
-    """A hub's cycles (status, times, products, suppliers) and its suppliers."""
+    """A hub's cycles (status, times, products, suppliers, orders), 20 a page, and its
+    suppliers: a constant number of queries however long the hub's history."""
     hub = hub_for_manager(user=request.user, slug=slug)
-    cycles = (
-        OrderCycle.objects.filter(hub=hub)
-        .annotate(
-            offer_count=Count("offers", distinct=True),
-            supplier_count=Count("suppliers", distinct=True),
-        )
-        .order_by("-opens_at")
-    )
-    # Orders are linked to cycles by the orders package; their totals in one more query.
-    totals = {
-        row["cycle_id"]: row
-        for row in OrderCycle.objects.filter(hub=hub)
-        .values(cycle_id=F("pk"))
-        .annotate(order_count=Count("cycle_orders"),
-                  revenue=Sum("cycle_orders__order__total_incl_tax"))
-    }
+    page = Paginator(hub_cycles_list(hub=hub), CYCLES_PER_PAGE).get_page(request.GET.get("page"))
+    cycles = list(page)
+    figures = cycle_figures(cycle_ids=[cycle.pk for cycle in cycles])
     return _render(request, hub, "hubs/detail.html", {
-        "cycles": [(cycle, totals.get(cycle.pk, {})) for cycle in cycles],
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number),
+        "cycles": [(cycle, figures[cycle.pk] if figures is not None else None) for cycle in cycles],
         "suppliers": hub_suppliers(hub=hub),
     })
 

@@ -6,3 +6,14 @@ class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = _("Orders")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Lower packages may not import orders: they expose registries that orders fills.
+        from hubs.selectors import register_cycle_figures
+        from producers.partner.strategy import register_strategy_provider
+
+        from .selectors import cycle_order_figures
+        from .strategy import cycle_strategy
+
+        register_strategy_provider(cycle_strategy)
+        register_cycle_figures(cycle_order_figures)

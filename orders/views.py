@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from hubs.models import CycleStatus
 from hubs.selectors import cycles_visible_to, cycles_with_status
 
-from .partner.strategy import SESSION_KEY
+from .strategy import SESSION_KEY
 
 
 @require_POST

@@ -32,9 +32,13 @@ def _keep_migration_data(django_db_setup, django_db_blocker):
     an empty database. Tests that commit are marked serialized_rollback, and the database is
     put back as it was once the session ends.
     """
-    from django.db import connections
+    from django.db import connection, connections
     from wagtail.models import Page
 
+    if connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+        # No test of this session uses the database: none was set up, nothing to keep.
+        yield
+        return
     with django_db_blocker.unblock():
         if not Page.objects.exists():
             pytest.exit(

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from hubs.cycle_services import cycle_create, cycle_offers_add
 from hubs.models import CycleFee, OrderCycle, PickupPoint
+from hubs.selectors import hub_cycles_list
 from hubs.services import hub_manager_add
 from producers.catalogue_services import catalogue_upsert
 from producers.services import producer_member_add
@@ -168,3 +169,85 @@ def test_cycle_editor_speaks_french(client, manager, cycle_with_offers):
     cycle, _offers = cycle_with_offers
     html = client.get(url(cycle), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Produits et prix clients" in html and "Copier ce cycle" in html
+
+
+# --- the cycles list: counts in subqueries, 20 a page, constant queries ----------------------
+
+
+def second_supplier(hub, n):
+    from hubs.services import hub_supplier_link
+    from tests.producers.factories import ProducerFactory
+
+    producer = ProducerFactory(name="Ferme B", slug="ferme-b")
+    catalogue_upsert(rows=rows_for(producer, n, start=100), producers={producer.id: producer})
+    hub_supplier_link(hub=hub, producer=producer)
+    return producer
+
+
+def add_cycles(hub, producers, n, *, start=0):
+    first = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    for i in range(start, start + n):
+        cycle = cycle_create(hub=hub, name=f"Week {i:02d}",
+                             opens_at=first + dt.timedelta(weeks=i),
+                             closes_at=first + dt.timedelta(weeks=i, days=3))
+        for producer in producers:
+            cycle_offers_add(cycle=cycle, producer=producer)
+
+
+def cycle_row(html, name):
+    row = html[html.index(f">{name}</a>"):]
+    return row[:row.index("</tr>")]
+
+
+def test_cycles_list_counts_producers_and_products_without_multiplying(client, manager, hub,
+                                                                       supplier):
+    add_cycles(hub, [supplier, second_supplier(hub, 4)], 1)
+    row = cycle_row(client.get("/hub/marche/").content.decode(), "Week 00")
+    cells = [cell.split(">")[-1] for cell in row.split("</td>")[4:8]]
+    assert cells == ["2", "7", "0", "€0.00"]  # producers, products (3 + 4), orders, revenue
+    # Counted in subqueries: joining offers and producers would count offers x producers rows.
+    assert "JOIN" not in str(hub_cycles_list(hub=hub).query).upper()
+
+
+def test_cycles_list_is_paginated_20_a_page_newest_first(client, manager, hub, supplier):
+    add_cycles(hub, [supplier], 23)
+    first = client.get("/hub/marche/").content.decode()
+    assert first.count('<tr>\n        <td><a href="/hub/marche/cycles/') == 20
+    assert "Week 22" in first and "Week 03" in first and "Week 02<" not in first
+    assert 'href="?page=2"' in first and 'aria-current="page"' in first
+    second = client.get("/hub/marche/?page=2").content.decode()
+    assert "Week 02<" in second and "Week 00<" in second and "Week 03<" not in second
+    assert 'rel="prev" href="?page=1"' in second
+    # A page number out of range shows the last page rather than an error.
+    assert "Week 00<" in client.get("/hub/marche/?page=99").content.decode()
+
+
+def test_cycles_list_queries_do_not_grow_with_the_hubs_history(client, manager, hub, supplier):
+    from orders.services import order_link_cycle
+    from tests.orders.factories import order_line_for
+
+    add_cycles(hub, [supplier, second_supplier(hub, 2)], 3)
+    for cycle in OrderCycle.objects.all():
+        line = order_line_for(cycle.offers.first().stockrecord.product, quantity=2)
+        order_link_cycle(order=line.order, cycle=cycle)
+    client.get("/hub/marche/")
+    with CaptureQueriesContext(connection) as three:
+        client.get("/hub/marche/")
+    add_cycles(hub, [supplier], 27, start=3)
+    with CaptureQueriesContext(connection) as thirty:
+        html = client.get("/hub/marche/").content.decode()
+    with CaptureQueriesContext(connection) as second_page:
+        client.get("/hub/marche/?page=2")
+    assert html.count('<tr>\n        <td><a href="/hub/marche/cycles/') == 20
+    assert len(three) == len(thirty) == len(second_page)
+    assert ">1</td>" in cycle_row(client.get("/hub/marche/?page=2").content.decode(), "Week 00")
+
+
+def test_cycles_list_without_an_order_figures_provider_shows_dashes(client, manager, hub,
+                                                                    supplier, monkeypatch):
+    from hubs import selectors
+
+    add_cycles(hub, [supplier], 1)
+    monkeypatch.setattr(selectors, "_cycle_figures_provider", [])
+    row = cycle_row(client.get("/hub/marche/").content.decode(), "Week 00")
+    assert row.count("—") == 2

@@ -74,3 +74,51 @@ def test_home_page_offers_the_open_cycle(client, open_cycle):
     call_command("foodhub_demo", quiet_roster=True, stdout=__import__("io").StringIO())
     html = client.get("/").content.decode()
     assert "Shop &quot;Marché de la semaine&quot;" in html or 'Shop "Marché de la semaine"' in html
+
+
+# --- the strategy registry: producers' Selector, orders' cycle strategy --------------------
+
+
+def test_oscar_loads_the_selector_from_the_partner_fork_in_producers():
+    assert Selector.__module__ == "producers.partner.strategy"
+
+
+def test_oscars_basket_middleware_prices_from_the_cycle(client, cycle_with_offers):
+    """Oscar builds every request's strategy in BasketMiddleware: the cycle strategy that orders
+    registers must reach it, and the default must apply outside a cycle."""
+    from django.http import HttpResponse
+    from oscar.apps.basket.middleware import BasketMiddleware
+
+    cycle, offers = cycle_with_offers
+    product = offers[0].stockrecord.product
+
+    def view(request):
+        return HttpResponse(str(request.strategy.fetch_for_product(product).price.incl_tax))
+
+    outside = RequestFactory().get("/")
+    outside.session, outside.user = client.session, AnonymousUser()
+    assert BasketMiddleware(view)(outside).content == b"2.53"
+    in_cycle = BasketMiddleware(view)(request_with_cycle(client, cycle)).content.decode()
+    assert in_cycle == str(cycle_prices(cycle=cycle)[offers[0].id].total_incl_tax) == "2.79"
+
+
+def test_without_a_registered_provider_the_producer_price_applies(client, cycle_with_offers,
+                                                                   monkeypatch):
+    from producers.partner import strategy as partner_strategy
+
+    cycle, offers = cycle_with_offers
+    monkeypatch.setattr(partner_strategy, "_providers", [])
+    info = Selector().strategy(request=request_with_cycle(client, cycle)).fetch_for_product(
+        offers[0].stockrecord.product
+    )
+    assert info.price.incl_tax == Decimal("2.53")
+
+
+def test_orders_registers_its_cycle_strategy_once():
+    from django.apps import apps
+
+    from orders.strategy import cycle_strategy
+    from producers.partner import strategy as partner_strategy
+
+    apps.get_app_config("orders").ready()
+    assert partner_strategy._providers.count(cycle_strategy) == 1

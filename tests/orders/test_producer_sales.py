@@ -82,3 +82,23 @@ def test_other_producers_sales_are_404(client, cycle_with_offers, supplier):
     client.force_login(other)
     assert client.get(f"/producer/{supplier.slug}/sales/").status_code == 404
     assert client.get(f"/producer/{supplier.slug}/prepare/").status_code == 404
+
+
+def test_cycle_order_figures_in_one_query_for_the_hubs_cycles_list(cycle_with_offers, hub):
+    from hubs.cycle_services import cycle_create
+    from hubs.selectors import CycleFigures, cycle_figures
+    from orders.selectors import cycle_order_figures
+
+    cycle, offers = cycle_with_offers
+    order_in(cycle, offers[0], 3)
+    order_in(cycle, offers[1], 2)
+    now = dt.datetime.now(dt.UTC)
+    quiet = cycle_create(hub=hub, name="Quiet", opens_at=now, closes_at=now + dt.timedelta(1))
+    with CaptureQueriesContext(connection) as queries:
+        figures = cycle_order_figures([cycle.id, quiet.id])
+    assert len(queries) == 1
+    assert figures == {cycle.id: CycleFigures(2, Decimal("12.00"))}
+    # Through the registry hubs reads (orders fills it in its AppConfig.ready()).
+    assert cycle_figures(cycle_ids=[cycle.id, quiet.id]) == {
+        cycle.id: (2, Decimal("12.00")), quiet.id: (0, Decimal("0")),
+    }

@@ -1,70 +1,24 @@
-"""Foodhub's Oscar pricing strategies.
+"""Shopping in an order cycle: Oscar's strategy for shoppers who chose a cycle.
 
-- Shopping in an order cycle (the session names it): prices come from the hub's price
-  selector (`hubs.pricing`), so the shop, the API and invoices show the same numbers; products
-  not offered in the cycle cannot be bought.
-- Outside a cycle (browsing the catalogue): the producer price plus the product's VAT.
+Prices come from the hub's price selector (`hubs.pricing`), so the shop, the API and invoices
+show the same numbers; products not offered in the cycle cannot be bought. The strategy is
+registered with the partner fork's Selector (`producers.partner.strategy`) in
+`OrdersConfig.ready()`; outside a cycle the Selector's default (producer price plus VAT) applies.
 """
 
-from decimal import Decimal
+from __future__ import annotations
 
 from oscar.apps.partner import strategy
 from oscar.core.loading import get_class
 
 from hubs.models import CycleStatus, OrderCycle
 from hubs.pricing import cycle_offers, cycle_prices
-from producers.money import round_money
+from producers.partner.strategy import OnDemandOrStockRequired
 
 TaxInclusiveFixedPrice = get_class("partner.prices", "TaxInclusiveFixedPrice")
 FixedPrice = get_class("partner.prices", "FixedPrice")
 UnavailablePrice = get_class("partner.prices", "Unavailable")
-Available = get_class("partner.availability", "Available")
 Unavailable = get_class("partner.availability", "Unavailable")
-
-
-class OnDemandOrStockRequired(strategy.StockRequired):
-    """Archived products cannot be bought; on-demand ones can whatever their stock level."""
-
-    def availability_policy(self, product, stockrecord):
-        if product.archived_at is not None:
-            return Unavailable()
-        if product.on_demand and stockrecord is not None:
-            return Available()
-        return super().availability_policy(product, stockrecord)
-
-
-class ProductVatRate:
-    """Pricing policy: VAT at the product's rate, rounded by the project's one money rule."""
-
-    def _tax(self, product, stockrecord) -> Decimal:
-        rate = product.get_vat_rate() / Decimal("100")
-        return round_money(stockrecord.price * rate)
-
-    def pricing_policy(self, product, stockrecord):
-        if not stockrecord or stockrecord.price is None:
-            return UnavailablePrice()
-        return TaxInclusiveFixedPrice(
-            currency=stockrecord.price_currency,
-            excl_tax=stockrecord.price,
-            tax=self._tax(product, stockrecord),
-        )
-
-    def parent_pricing_policy(self, product, children_stock):
-        stockrecords = [sr for _child, sr in children_stock if sr is not None]
-        if not stockrecords:
-            return UnavailablePrice()
-        stockrecord = stockrecords[0]
-        return FixedPrice(
-            currency=stockrecord.price_currency,
-            excl_tax=stockrecord.price,
-            tax=self._tax(product, stockrecord),
-        )
-
-
-class Foodhub(
-    strategy.UseFirstStockRecord, OnDemandOrStockRequired, ProductVatRate, strategy.Structured
-):
-    """First stock record (one per producer), stock required unless on demand, product VAT."""
 
 
 class CyclePricing:
@@ -133,9 +87,9 @@ def current_cycle(request):
     return cycle
 
 
-class Selector:
-    def strategy(self, request=None, user=None, **kwargs):
-        cycle = current_cycle(request)
-        if cycle is not None:
-            return CycleStrategy(request, cycle=cycle)
-        return Foodhub(request)
+def cycle_strategy(request=None, user=None, **kwargs):
+    """Strategy provider: the cycle's strategy when the shopper shops in an open cycle."""
+    cycle = current_cycle(request)
+    if cycle is None:
+        return None
+    return CycleStrategy(request, cycle=cycle)
