@@ -35,7 +35,7 @@ INSTALLED_APPS = [
     # Oscar, with our forks in the package that owns each concept.
     "oscar.config.Shop",
     "oscar.apps.analytics.apps.AnalyticsConfig",
-    "oscar.apps.checkout.apps.CheckoutConfig",
+    "orders.checkout.apps.CheckoutConfig",
     "oscar.apps.address.apps.AddressConfig",
     "oscar.apps.shipping.apps.ShippingConfig",
     "producers.catalogue.apps.CatalogueConfig",

@@ -195,3 +195,45 @@ def test_new_stock_records_get_the_platform_currency(farmer):
     producer, _user = farmer
     catalogue_upsert(rows=rows_for(producer, 1), producers={producer.id: producer})
     assert StockRecord.objects.get(partner_sku="SKU-0").price_currency == "CHF"
+
+
+def test_kept_photo_name_is_shown_escaped(client, farmer):
+    _producer, user = farmer
+    client.force_login(user)
+    photo = SimpleUploadedFile("<em>honey.png", _png(), content_type="image/png")
+    html = client.post(
+        "/producer/ferme-a/products/new/", _product_post(image=photo, **{"variants-0-price": "-1"})
+    ).content.decode()
+    assert "Photo kept: &lt;em&gt;honey.png" in html
+    assert "<em>honey" not in html
+
+
+# --- editing keeps what the form does not show ----------------------------------------------
+
+
+def test_editing_in_the_form_keeps_availability_and_shipping_category(client, farmer):
+    import dataclasses
+    import datetime
+
+    producer, user = farmer
+    rows = [dataclasses.replace(row, available_on=datetime.date(2030, 5, 1),
+                                shipping_category="Chilled") for row in rows_for(producer, 1)]
+    catalogue_upsert(rows=rows, producers={producer.id: producer})
+    parent = Product.objects.get(structure="parent")
+    record = StockRecord.objects.get(partner_sku="SKU-0")
+    client.force_login(user)
+    response = client.post(f"/producer/ferme-a/products/{parent.id}/", {
+        "name": parent.title, "description": "Fresh.",
+        "category": Category.objects.get(name="Vegetables").id, "vat_rate": "",
+        "variants-TOTAL_FORMS": 2, "variants-INITIAL_FORMS": 1,
+        "variants-0-stockrecord_id": record.id, "variants-0-sku": "SKU-0",
+        "variants-0-display_name": "500 g", "variants-0-units": "500",
+        "variants-0-unit_type": "g", "variants-0-price": "2.90", "variants-0-on_hand": "10",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    record.refresh_from_db()
+    variant = record.product
+    assert record.price.to_eng_string() == "2.90"
+    assert (variant.available_on, variant.shipping_category) == (
+        datetime.date(2030, 5, 1), "Chilled"
+    )
