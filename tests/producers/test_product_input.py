@@ -8,7 +8,7 @@ from django.test import override_settings
 from oscar.core.loading import get_model
 from rest_framework.test import APIClient
 
-from producers.catalogue_services import catalogue_upsert, variants_bulk_update
+from producers.catalogue_services import VariantChange, catalogue_upsert, variants_bulk_update
 from producers.services import producer_member_add
 from tests.producers.factories import ProducerFactory, UserFactory
 from tests.producers.test_dashboard import _png, _product_post, rows_for
@@ -51,8 +51,6 @@ def test_patch_with_only_a_description_changes_only_the_description(api, farmer)
     parent = Product.objects.get(structure="parent")
     # A variant the producer made inactive stays inactive.
     record = StockRecord.objects.get(partner_sku="SKU-1")
-    from producers.catalogue_services import VariantChange
-
     variants_bulk_update(producer=producer, user=user, changes=[VariantChange(
         stockrecord_id=record.id, price=record.price, num_in_stock=record.num_in_stock,
         on_demand=False, is_active=False,
@@ -211,7 +209,7 @@ def test_kept_photo_name_is_shown_escaped(client, farmer):
 # --- editing keeps what the form does not show ----------------------------------------------
 
 
-def test_editing_in_the_form_keeps_availability_and_shipping_category(client, farmer):
+def test_editing_in_the_form_keeps_availability_shipping_and_inactive(client, farmer):
     import dataclasses
     import datetime
 
@@ -221,6 +219,10 @@ def test_editing_in_the_form_keeps_availability_and_shipping_category(client, fa
     catalogue_upsert(rows=rows, producers={producer.id: producer})
     parent = Product.objects.get(structure="parent")
     record = StockRecord.objects.get(partner_sku="SKU-0")
+    variants_bulk_update(producer=producer, user=user, changes=[VariantChange(
+        stockrecord_id=record.id, price=record.price, num_in_stock=10, on_demand=False,
+        is_active=False,
+    )])
     client.force_login(user)
     response = client.post(f"/producer/ferme-a/products/{parent.id}/", {
         "name": parent.title, "description": "Fresh.",
@@ -237,3 +239,4 @@ def test_editing_in_the_form_keeps_availability_and_shipping_category(client, fa
     assert (variant.available_on, variant.shipping_category) == (
         datetime.date(2030, 5, 1), "Chilled"
     )
+    assert not variant.is_public  # the producer made it inactive; editing does not undo that
