@@ -27,7 +27,7 @@ COPY locale ./locale
 COPY manage.py ./
 RUN pip install --no-cache-dir -c constraints.txt . \
     && useradd --create-home --uid 1000 foodhub \
-    && mkdir -p /app/var/media /app/var/static \
+    && mkdir -p /app/var/media /app/var/static /app/var/private \
     && SECRET_KEY=build-only-collectstatic-key-not-used-at-run-time-0123456789 \
        python manage.py collectstatic --no-input -v0 \
     && chown -R foodhub:foodhub /app/var

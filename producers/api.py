@@ -6,10 +6,13 @@ profile, products, stock and imports. Another producer's objects answer 404.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from oscar.core.loading import get_model
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
@@ -21,8 +24,10 @@ from rest_framework.views import APIView
 
 from . import catalogue_services, import_services, services
 from .forms import ImportUploadForm
+from .importing.parser import parse_optional_decimal, parse_stock
 from .models import Producer, ProductImport
-from .selectors import producers_for_user
+from .product_input import ProductInput, product_changed
+from .selectors import producers_for_user, product_input_for
 from .units import unit_price
 
 Product = get_model("catalogue", "Product")
@@ -104,24 +109,52 @@ class ProductSerializer(serializers.Serializer):
         return product.archived_at is not None
 
 
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "number"}], "example": "4.60"})
+class ParsedTextField(serializers.Field):
+    """A number sent as JSON number or text, read like a file cell ("4,60" too)."""
+
+    def __init__(self, *, parse, **kwargs):
+        self.parse = parse
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int | float | Decimal):
+            raise serializers.ValidationError(_("A number is required."))
+        try:
+            return self.parse(str(data))
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def to_representation(self, value):
+        return None if value is None else str(value)
+
+
 class VariantInputSerializer(serializers.Serializer):
-    sku = serializers.CharField(max_length=128)
-    display_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    units = serializers.CharField(max_length=20)
-    unit_type = serializers.CharField(max_length=5, required=False, allow_blank=True)
-    variant_unit_name = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    price = serializers.CharField(max_length=20)
-    on_hand = serializers.CharField(max_length=12, required=False, allow_blank=True)
-    on_demand = serializers.BooleanField(required=False, default=False)
+    """A variant as sent; lengths, units and prices are checked by the shared validator
+    (producers/product_input.py), so the API says what the form and files say."""
+
+    sku = serializers.CharField()
+    display_name = serializers.CharField(required=False, allow_blank=True)
+    units = ParsedTextField(parse=parse_optional_decimal)
+    unit_type = serializers.CharField(required=False, allow_blank=True)
+    variant_unit_name = serializers.CharField(required=False, allow_blank=True)
+    price = ParsedTextField(parse=parse_optional_decimal)
+    on_hand = ParsedTextField(parse=parse_stock, required=False, allow_null=True)
+    on_demand = serializers.BooleanField(required=False)
+    available_on = serializers.DateField(required=False, allow_null=True)
+    shipping_category = serializers.CharField(required=False, allow_blank=True)
 
 
 class ProductInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=255)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    """POST and PUT need name, category and variants; PATCH changes only what it sends
+    (variants are matched by SKU; variants not sent are kept)."""
+
+    name = serializers.CharField()
+    description = serializers.CharField(required=False, allow_blank=True)
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(depth=1))
     vat_rate = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False,
-        allow_null=True, default=None,
+        allow_null=True,
     )
     variants = VariantInputSerializer(many=True, allow_empty=False)
 
@@ -177,36 +210,50 @@ def _products(producer: Producer, *, include_inactive: bool):
     )
 
 
-def _row_errors_to_api(errors) -> dict:
-    """The validator's row errors as DRF-style {field: [...], variants: [{field: [...]}]}."""
-    product_fields = {"name", "description", "category", "tax_category"}
+def _input_errors_to_api(errors, origins: list[int | None]) -> dict:
+    """The validator's errors as DRF-style {field: [...], variants: [{field: [...]}]}, each
+    variant's errors at the index it was sent at."""
     body: dict = {}
     variant_errors: dict[int, dict] = {}
     for error in errors:
-        if error.column in product_fields:
-            key = "vat_rate" if error.column == "tax_category" else error.column
-            body.setdefault(key, []).append(error.message)
+        position = origins[error.variant] if error.variant is not None else None
+        if error.variant is None:
+            body.setdefault(error.field, []).append(error.message)
+        elif position is None:  # a variant kept from before, not sent
+            body.setdefault("non_field_errors", []).append(error.message)
         else:
-            variant_errors.setdefault(error.row - 2, {}).setdefault(error.column, []).append(
+            variant_errors.setdefault(position, {}).setdefault(error.field, []).append(
                 error.message
             )
+    if "variants" in body and variant_errors:
+        body["non_field_errors"] = body.pop("variants") + body.get("non_field_errors", [])
     if variant_errors:
         size = max(variant_errors) + 1
         body["variants"] = [variant_errors.get(i, {}) for i in range(size)]
     return body
 
 
-def _save_product(request, producer, parent=None):
-    serializer = ProductInputSerializer(data=request.data)
+def _save_product(request, producer, parent=None, *, partial=False):
+    """POST (parent None), PUT (full) or PATCH (partial) a product."""
+    serializer = ProductInputSerializer(data=request.data, partial=partial)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
-    saved, errors = import_services.product_form_save(
-        producer=producer, user=request.user,
-        product={k: data[k] for k in ("name", "description", "category", "vat_rate")},
-        variants=[dict(v) for v in data["variants"]], parent=parent,
+    changes = {k: data[k] for k in ("name", "description", "vat_rate") if k in data}
+    if "category" in data:
+        changes["category_id"] = data["category"].pk
+    base = ProductInput()
+    if parent is not None:
+        base = product_input_for(producer=producer, product=parent)
+        if not partial:  # PUT: what is not sent is reset, as for a new product
+            changes = {"description": "", "vat_rate": None, **changes}
+    product, origins = product_changed(
+        base, changes, [dict(v) for v in data["variants"]] if "variants" in data else None
+    )
+    saved, errors = catalogue_services.product_save(
+        producer=producer, user=request.user, product=product, parent=parent
     )
     if saved is None:
-        raise ApiValidationError(_row_errors_to_api(errors))
+        raise ApiValidationError(_input_errors_to_api(errors, origins))
     product = _products(producer, include_inactive=True).get(pk=saved.pk)
     return ProductSerializer(product).data
 
@@ -265,8 +312,9 @@ class ProductList(APIView):
 
 
 class ProductDetail(APIView):
-    """One product: public read; members update (PATCH with the full variants list) or
-    remove it (DELETE: archived if ever ordered, deleted otherwise)."""
+    """One product: public read; members replace it (PUT: everything required), change some
+    fields (PATCH: only what is sent) or remove it (DELETE: archived if ever ordered, deleted
+    otherwise)."""
 
     def get_permissions(self):
         return [] if self.request.method in SAFE_METHODS else [IsAuthenticated()]
@@ -287,10 +335,16 @@ class ProductDetail(APIView):
         )
 
     @extend_schema(request=ProductInputSerializer, responses=ProductSerializer)
-    def patch(self, request, producer_id: int, product_id: int):
+    def put(self, request, producer_id: int, product_id: int):
         producer = _member_producer(request, producer_id)
         parent = self._product(producer, product_id, include_inactive=True)
         return Response(_save_product(request, producer, parent=parent))
+
+    @extend_schema(request=ProductInputSerializer(partial=True), responses=ProductSerializer)
+    def patch(self, request, producer_id: int, product_id: int):
+        producer = _member_producer(request, producer_id)
+        parent = self._product(producer, product_id, include_inactive=True)
+        return Response(_save_product(request, producer, parent=parent, partial=True))
 
     @extend_schema(responses={200: dict})
     def delete(self, request, producer_id: int, product_id: int):

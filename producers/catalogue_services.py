@@ -1,5 +1,6 @@
-"""Writes for producers' catalogues: upsert from rows (import, forms, demo), bulk stock edits,
-archiving. One row is one variant; rows of one producer with the same name form one product.
+"""Writes for producers' catalogues: upsert from rows (import, forms, API, demo), saving one
+product from a `ProductInput`, bulk stock edits, archiving. One row is one variant; rows of
+one producer with the same name form one product.
 
 Products are Oscar parent products; each variant is an Oscar child product with one stock
 record (the producer's partner, SKU = `partner_sku`).
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +22,7 @@ from oscar.core.loading import get_model
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .models import Producer
+from .product_input import InputError, ProductInput, validate_product
 
 Product = get_model("catalogue", "Product")
 ProductClass = get_model("catalogue", "ProductClass")
@@ -33,7 +36,7 @@ BATCH = 500
 PARENT_FIELDS = ["title", "description", "vat_rate"]
 CHILD_FIELDS = [
     "title", "unit_type", "unit_value", "unit_label", "on_demand", "available_on",
-    "shipping_category", "is_public", "parent_id", "structure", "product_class_id",
+    "shipping_category", "parent_id", "structure", "product_class_id",
 ]
 STOCK_FIELDS = ["price", "num_in_stock"]
 
@@ -122,18 +125,20 @@ def _plan(rows: list, *, producers: dict[int, Producer]) -> _Plan:
             "title": row.display_name or row.unit_label, "unit_type": row.unit_type,
             "unit_value": row.unit_value, "unit_label": row.unit_label,
             "on_demand": row.on_demand, "available_on": row.available_on,
-            "shipping_category": row.shipping_category, "is_public": True,
-            # A standalone product (made in Oscar's dashboard) becomes a variant.
+            "shipping_category": row.shipping_category,
+            # Whether a variant is active is the producer's choice on the inventory page: an
+            # import or an edit leaves it as it is. A standalone product (made in Oscar's
+            # dashboard) becomes a variant.
             "structure": Product.CHILD, "product_class_id": None,
         }
         stock_values = {"price": row.price, "num_in_stock": row.on_hand or 0}
         record = records.get((row.producer_id, row.sku))
         if record is None:
             slug = slugify(f"{row.name} {child_values['title']}")[:255] or "variant"
-            child = Product(slug=slug, **child_values)
+            child = Product(slug=slug, is_public=True, **child_values)
             stock = StockRecord(
                 partner_id=producers[row.producer_id].partner_id, partner_sku=row.sku,
-                price_currency="EUR", **stock_values,
+                price_currency=settings.FOODHUB_DEFAULT_CURRENCY, **stock_values,
             )
             plan.new_children.append((key, child, stock))
             plan.counts.new += 1
@@ -218,6 +223,40 @@ def catalogue_upsert(
     if progress:
         progress(total, total)
     return plan.counts
+
+
+@transaction.atomic
+def product_save(
+    *, producer: Producer, product: ProductInput, user=None, parent=None, image=None
+) -> tuple[object | None, list[InputError]]:
+    """Create a product, or edit ``parent``, from the product form or the API.
+
+    Checked by the same validator as files; variants are matched by SKU (variants not listed
+    are left as they are). ``image`` (a file) becomes the product's first photo. Returns
+    (parent, []) or (None, errors keyed by field and variant index); nothing is written then.
+    """
+    check = validate_product(product, producer_id=producer.pk)
+    if not check.is_valid:
+        return None, check.errors
+    name = check.rows[0].name
+    if parent is not None and parent.title != name:
+        # Rename in place so the product keeps its photos and order history.
+        parent.title = name
+        parent.save(update_fields=["title"])
+    catalogue_upsert(rows=check.rows, producers={producer.pk: producer}, user=user)
+    if parent is None:
+        parent = (
+            Product.objects.filter(
+                structure=Product.PARENT, title=name,
+                children__stockrecords__partner_id=producer.partner_id,
+                children__stockrecords__partner_sku=check.rows[0].sku,
+            )
+            .distinct()
+            .get()
+        )
+    if image is not None:
+        ProductImage.objects.create(product=parent, original=image, display_order=0)
+    return parent, []
 
 
 def _set_categories(plan: _Plan) -> None:

@@ -1,14 +1,16 @@
-"""Forms of the producer dashboard. Product forms reuse the import validator, so a product
-typed in a form and a product in a file obey exactly the same rules."""
+"""Forms of the producer dashboard. The product form reads numbers like a file cell ("3,50")
+and gives a `ProductInput`, checked by the same validator as files and the API."""
 
 from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
 from .importing import MAX_IMPORT_BYTES
+from .importing.parser import parse_optional_decimal, parse_stock
 from .models import Certification, Producer
 
 Category = get_model("catalogue", "Category")
@@ -60,6 +62,20 @@ class InviteForm(forms.Form):
     )
 
 
+class ParsedTextField(forms.CharField):
+    """Text read by a file parser (``parse``), so the form accepts what files accept."""
+
+    def __init__(self, *, parse, **kwargs):
+        self.parse = parse
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return self.parse(super().to_python(value))
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="invalid") from exc
+
+
 class ProductForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=255)
     description = forms.CharField(
@@ -73,17 +89,38 @@ class ProductForm(forms.Form):
         help_text=_("Leave empty for the category's usual rate."),
     )
     image = forms.ImageField(label=_("Photo"), required=False, validators=[validate_image])
+    # A photo chosen when the form last failed, kept so it need not be chosen again (a signed
+    # token: see producers/kept_photos.py).
+    kept_photo = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def show_kept_photo(self, kept) -> None:
+        """Carry a kept photo into the page shown again, and say so next to the photo field."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("kept_photo")] = kept.token
+        message = format_html(
+            _("Photo kept: {name}. Choose another file to replace it."), name=kept.name
+        )
+        # Bound fields copy their help text when first built (validation built them).
+        self.fields["image"].help_text = self["image"].help_text = message
+
+    def changes(self) -> dict:
+        """The ProductInput fields this form sets."""
+        data = self.cleaned_data
+        return {
+            "name": data["name"], "description": data["description"],
+            "category_id": data["category"].pk, "vat_rate": data["vat_rate"],
+        }
 
 
 class VariantForm(forms.Form):
     stockrecord_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     sku = forms.CharField(label=_("SKU"), max_length=128)
     display_name = forms.CharField(label=_("Variant name"), max_length=255, required=False)
-    units = forms.CharField(label=_("Unit value"), max_length=20)
+    units = ParsedTextField(label=_("Unit value"), parse=parse_optional_decimal)
     unit_type = forms.ChoiceField(label=_("Unit"), choices=UNIT_CHOICES, required=False)
     variant_unit_name = forms.CharField(label=_("Unit label"), max_length=40, required=False)
-    price = forms.CharField(label=_("Price excl. VAT"), max_length=20)
-    on_hand = forms.CharField(label=_("Stock"), max_length=12, required=False)
+    price = ParsedTextField(label=_("Price excl. VAT"), parse=parse_optional_decimal)
+    on_hand = ParsedTextField(label=_("Stock"), parse=parse_stock, required=False)
     on_demand = forms.BooleanField(label=_("On demand"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -92,6 +129,10 @@ class VariantForm(forms.Form):
             if not isinstance(field.widget, forms.CheckboxInput | forms.HiddenInput):
                 field.widget.attrs.setdefault("class", "form-control form-control-sm")
         self.fields["unit_type"].widget.attrs["style"] = "min-width: 5.5rem"
+
+    def changes(self) -> dict:
+        """The VariantInput fields this form sets (others, like available_on, are kept)."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "stockrecord_id"}
 
 
 VariantFormSet = forms.formset_factory(VariantForm, extra=1, max_num=30, validate_max=True)

@@ -20,13 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
-from .catalogue_services import (
-    Product,
-    ProductImage,
-    UpsertCounts,
-    catalogue_plan,
-    catalogue_upsert,
-)
+from .catalogue_services import UpsertCounts, catalogue_plan, catalogue_upsert
 from .importing import (
     ImportFileError,
     ValidationResult,
@@ -282,56 +276,3 @@ def catalogue_export_items(*, producer: Producer) -> Iterator[dict]:
             "shipping_category": variant.shipping_category,
             "vat_rate": parent.vat_rate,
         }
-
-
-# --- Product form (same validator as files) --------------------------------------------------
-
-
-@transaction.atomic
-def product_form_save(
-    *, producer: Producer, user, product: dict, variants: list[dict], parent=None, image=None
-) -> tuple[object | None, list]:
-    """Create or edit one product with its variants from dashboard form data.
-
-    `product` has name, description, category (a Category), vat_rate (Decimal or None);
-    `variants` are dicts of import-column strings (sku, display_name, units, unit_type,
-    variant_unit_name, price, on_hand, on_demand). Returns (parent, []) or (None, errors)
-    with the validator's RowError list (row 2 is the first variant); nothing is written then.
-    """
-    producer_keys, categories, tax_categories = import_lookups(user=user)
-    category = product["category"]
-    vat = product.get("vat_rate")
-    table = [
-        {
-            "producer": "",
-            "name": product["name"],
-            "description": product.get("description", ""),
-            "category": category.name,
-            "tax_category": "" if vat is None else str(vat),
-            **{k: str(v if v is not None else "") for k, v in variant.items()},
-            "on_demand": "1" if variant.get("on_demand") else "0",
-        }
-        for variant in variants
-    ]
-    result = validate_rows(
-        table, producers=producer_keys, categories=categories,
-        tax_categories=tax_categories, forced_producer_id=producer.pk,
-    )
-    if not result.is_valid:
-        return None, result.errors
-    if parent is not None and parent.title != product["name"]:
-        # Rename in place so the product keeps its photos and order history.
-        parent.title = product["name"]
-        parent.save(update_fields=["title"])
-    catalogue_upsert(rows=result.rows, producers={producer.pk: producer}, user=user)
-    parent = (
-        Product.objects.filter(
-            structure=Product.PARENT, title=product["name"],
-            children__stockrecords__partner_id=producer.partner_id,
-        )
-        .distinct()
-        .get()
-    )
-    if image is not None:
-        ProductImage.objects.create(product=parent, original=image, display_order=0)
-    return parent, []

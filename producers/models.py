@@ -213,10 +213,6 @@ class ProductImport(models.Model):
     def __str__(self) -> str:
         return f"{self.filename} ({self.status})"
 
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total else min(100, round(100 * self.done / self.total))
-
 
 class ProducerMembership(models.Model):
     producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="memberships")
@@ -245,9 +241,12 @@ def _register_stock_history() -> None:
     from oscar.core.loading import get_model
     from simple_history import register
 
+    from .stock_history import StockHistoryRecords
+
     register(
         get_model("partner", "StockRecord"),
         app="producers",
+        records_class=StockHistoryRecords,  # an order, not the shopper, allocates stock
         excluded_fields=["date_updated"],
         custom_model_name="HistoricalStockRecord",
     )

@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404
 from oscar.core.loading import get_model
 
 from .models import PLATFORM_ADMINS_GROUP, Producer, ProducerMembership
+from .product_input import ProductInput, VariantInput
+from .units import unit_label
 
 Product = get_model("catalogue", "Product")
 StockRecord = get_model("partner", "StockRecord")
@@ -46,16 +48,6 @@ def producer_for_member(*, user, slug: str) -> Producer:
 def visible_producers() -> QuerySet[Producer]:
     """Producers shown to the public (no aggregate: the storefront lists names only)."""
     return Producer.objects.filter(is_visible=True)
-
-
-def producer_products(*, producer: Producer) -> QuerySet:
-    """A producer's sellable products (variants and standalone), with stock, in one query."""
-    return (
-        Product.objects.filter(stockrecords__partner_id=producer.partner_id)
-        .select_related("parent", "product_class")
-        .prefetch_related("stockrecords")
-        .order_by("title")
-    )
 
 
 def featured_products(*, limit: int = 12) -> QuerySet:
@@ -138,6 +130,33 @@ def product_variants(*, producer: Producer, product) -> QuerySet:
         StockRecord.objects.filter(partner_id=producer.partner_id, product__parent=product)
         .select_related("product")
         .order_by("product__unit_value", "id")
+    )
+
+
+def product_input_for(*, producer: Producer, product) -> ProductInput:
+    """A product as it is now, as a ProductInput: the base a partial edit changes (two queries
+    at most: categories may be prefetched)."""
+    categories = list(product.categories.all())
+    variants = []
+    for record in product_variants(producer=producer, product=product):
+        variant = record.product
+        code = {"weight": "g", "volume": "ml"}.get(variant.unit_type, "")
+        label = variant.unit_label
+        if variant.unit_type != "items" and label == unit_label(variant.unit_type,
+                                                               variant.unit_value):
+            label = ""  # the default label follows the units
+        variants.append(VariantInput(
+            sku=record.partner_sku,
+            # An unnamed variant is titled by its unit label (see catalogue_upsert).
+            display_name="" if variant.title == variant.unit_label else variant.title,
+            units=variant.unit_value, unit_type=code, variant_unit_name=label,
+            price=record.price, on_hand=record.num_in_stock, on_demand=variant.on_demand,
+            available_on=variant.available_on, shipping_category=variant.shipping_category,
+        ))
+    return ProductInput(
+        name=product.title, description=product.description,
+        category_id=categories[0].id if categories else None, vat_rate=product.vat_rate,
+        variants=tuple(variants),
     )
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
 from .money import round_money
 
 THOUSAND = Decimal("1000")
@@ -41,8 +39,3 @@ def unit_price(*, price: Decimal, unit_type: str, unit_value: Decimal) -> tuple[
         return round_money(price * THOUSAND / value), "L"
     return round_money(price / value), "item"
 
-
-def unit_price_label(*, price: Decimal, unit_type: str, unit_value: Decimal, currency="€") -> str:
-    amount, per = unit_price(price=price, unit_type=unit_type, unit_value=unit_value)
-    per_label = {"kg": _("kg"), "L": _("L"), "item": _("item")}[per]
-    return f"{amount} {currency}/{per_label}"

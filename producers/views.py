@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import catalogue_services, import_services, services
+from . import catalogue_services, import_services, kept_photos, services
 from .forms import (
     BulkEditFormSet,
     DashboardFilterForm,
@@ -29,6 +29,7 @@ from .forms import (
 )
 from .importing import export_rows, write_xlsx
 from .models import ProductImport
+from .product_input import ProductInput, product_changed
 from .selectors import (
     dashboard_summary,
     dashboard_variants,
@@ -36,6 +37,7 @@ from .selectors import (
     producer_for_member,
     producer_members,
     producer_product,
+    product_input_for,
     product_variants,
     stock_history,
 )
@@ -146,46 +148,53 @@ def product_edit(request, slug: str, product_id: int | None = None):
     form = ProductForm(request.POST or None, request.FILES or None, initial=initial_product)
     formset_class = VariantFormSet if parent is not None else NewVariantFormSet
     variants = formset_class(request.POST or None, initial=initial_variants, prefix="variants")
-    if request.method == "POST" and form.is_valid() and variants.is_valid():
-        rows = [
-            {k: v for k, v in f.cleaned_data.items() if k != "stockrecord_id"}
-            for f in variants.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
-        ]
-        if not rows:
-            messages.error(request, _("Add at least one variant."))
-        else:
-            saved, errors = import_services.product_form_save(
-                producer=producer, user=request.user,
-                product={k: form.cleaned_data[k] for k in ("name", "description", "category",
-                                                          "vat_rate")},
-                variants=rows, parent=parent, image=form.cleaned_data.get("image"),
-            )
-            if saved is not None:
-                messages.success(request, _("Product saved."))
-                return redirect("producers:dashboard", slug=producer.slug)
-            _attach_row_errors(form, variants, errors)
+    if request.method == "POST":
+        valid = form.is_valid() & variants.is_valid()  # both, so every error shows at once
+        upload = form.cleaned_data.get("image")
+        kept = kept_photos.photo_kept(token=request.POST.get("kept_photo", ""), producer=producer)
+        if valid and _save_product(request, producer, parent, form, variants, upload, kept):
+            messages.success(request, _("Product saved."))
+            return redirect("producers:dashboard", slug=producer.slug)
+        if upload is not None:  # a new photo replaces one kept before
+            kept_photos.photo_discard(kept)
+            kept = kept_photos.photo_keep(upload=upload, producer=producer)
+        if kept is not None:
+            form.show_kept_photo(kept)
     context = _base_context(request, producer, "inventory") | {
         "form": form, "variants": variants, "product": parent,
     }
     return render(request, "producers/product_form.html", context)
 
 
-def _attach_row_errors(form, variants, errors) -> None:
+def _save_product(request, producer, parent, form, variants, upload, kept) -> bool:
     filled = [f for f in variants.forms if f.cleaned_data]
-    product_fields = {"name": "name", "description": "description", "category": "category",
-                      "tax_category": "vat_rate"}
+    base = product_input_for(producer=producer, product=parent) if parent else ProductInput()
+    product, origins = product_changed(base, form.changes(), [f.changes() for f in filled])
+    image = upload
+    if image is None and kept is not None:
+        image = kept_photos.photo_open(kept)
+    try:
+        saved, errors = catalogue_services.product_save(
+            producer=producer, user=request.user, product=product, parent=parent, image=image,
+        )
+    finally:
+        if image is not None and image is not upload:
+            image.close()
+    if saved is None:
+        _attach_errors(form, [filled[i] if i is not None else None for i in origins], errors)
+        return False
+    kept_photos.photo_discard(kept)  # saved with the product, or replaced by the upload
+    return True
+
+
+def _attach_errors(form, variant_forms, errors) -> None:
+    """The validator's errors on the fields where they were typed."""
     for error in errors:
-        if error.column in product_fields:
-            form.add_error(product_fields[error.column], error.message)
-            continue
-        index = error.row - 2
-        target = filled[index] if 0 <= index < len(filled) else None
-        field = error.column if target is not None and error.column in target.fields else None
+        target = form if error.variant is None else variant_forms[error.variant]
         if target is None:
             form.add_error(None, error.message)
         else:
-            target.add_error(field, error.message)
+            target.add_error(error.field if error.field in target.fields else None, error.message)
 
 
 @login_required

@@ -11,6 +11,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+STORAGES["private"]["OPTIONS"]["location"] = VAR_DIR / "test-private"  # noqa: F405
 
 # Tasks run in-process unless a test starts a real worker (see tests/test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
