@@ -53,13 +53,6 @@ class ProducerPhotoForm(forms.Form):
     caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
 
 
-class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail"))
-    role = forms.ChoiceField(
-        label=_("Role"), choices=[("staff", _("Staff")), ("owner", _("Owner"))]
-    )
-
-
 class ProductForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=255)
     description = forms.CharField(

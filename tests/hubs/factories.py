@@ -1,6 +1,7 @@
 import factory
 
-from hubs.models import Hub, HubMembership, HubProducer, ManagerRole
+from hubs.models import Hub, HubMembership, HubProducer
+from teams.roles import TeamRole
 from tests.producers.factories import ProducerFactory, UserFactory
 
 
@@ -20,7 +21,7 @@ class HubMembershipFactory(factory.django.DjangoModelFactory):
 
     hub = factory.SubFactory(HubFactory)
     user = factory.SubFactory(UserFactory)
-    role = ManagerRole.OWNER
+    role = TeamRole.OWNER
 
 
 class HubProducerFactory(factory.django.DjangoModelFactory):

@@ -4,7 +4,8 @@ import factory
 from django.contrib.auth import get_user_model
 from oscar.core.loading import get_model
 
-from producers.models import MemberRole, Producer, ProducerMembership
+from producers.models import Producer, ProducerMembership
+from teams.roles import TeamRole
 
 Partner = get_model("partner", "Partner")
 Product = get_model("catalogue", "Product")
@@ -51,7 +52,7 @@ class ProducerMembershipFactory(factory.django.DjangoModelFactory):
 
     producer = factory.SubFactory(ProducerFactory)
     user = factory.SubFactory(UserFactory)
-    role = MemberRole.OWNER
+    role = TeamRole.OWNER
 
 
 class ProductClassFactory(factory.django.DjangoModelFactory):
