@@ -4,20 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
-def invitations_already_sent(apps, schema_editor):
-    # Invitations made before this migration were e-mailed when they were made.
-    invitation = apps.get_model("hubs", "hubinvitation")
-    invitation.objects.filter(sent_at=None).update(sent_at=models.F("created_at"))
-
-
-def drop_unchecked_permissions(apps, schema_editor):
-    # Members never reach the Django admin (they are not staff) and their pages check
-    # memberships, not model permissions: the "Hub managers" group only marks the role.
-    Group = apps.get_model("auth", "Group")
-    group = Group.objects.filter(name="Hub managers").first()
-    if group is not None:
-        group.permissions.clear()
+from teams.migration_ops import group_permissions_cleared, invitations_already_sent
 
 
 class Migration(migrations.Migration):
@@ -43,6 +30,6 @@ class Migration(migrations.Migration):
             name='user',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(app_label)s_memberships', to=settings.AUTH_USER_MODEL, verbose_name='user'),
         ),
-        migrations.RunPython(invitations_already_sent, migrations.RunPython.noop),
-        migrations.RunPython(drop_unchecked_permissions, migrations.RunPython.noop),
+        invitations_already_sent("hubs", "hubinvitation"),
+        group_permissions_cleared("Hub managers"),
     ]

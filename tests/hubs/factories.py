@@ -1,8 +1,8 @@
 import factory
 
 from hubs.models import Hub, HubMembership, HubProducer
-from teams.roles import TeamRole
-from tests.producers.factories import ProducerFactory, UserFactory
+from tests.producers.factories import ProducerFactory
+from tests.teams.factories import membership_factory
 
 
 class HubFactory(factory.django.DjangoModelFactory):
@@ -15,13 +15,7 @@ class HubFactory(factory.django.DjangoModelFactory):
     time_zone = "Europe/Paris"
 
 
-class HubMembershipFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = HubMembership
-
-    hub = factory.SubFactory(HubFactory)
-    user = factory.SubFactory(UserFactory)
-    role = TeamRole.OWNER
+HubMembershipFactory = membership_factory(HubMembership, HubFactory)
 
 
 class HubProducerFactory(factory.django.DjangoModelFactory):

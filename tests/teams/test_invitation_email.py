@@ -47,10 +47,9 @@ def test_a_rolled_back_invitation_sends_nothing(team, owner, enqueued,
                                                 django_capture_on_commit_callbacks):
     from django.db import transaction
 
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            invite(team=team, email="new@example.com", role="staff", invited_by=owner)
-            transaction.set_rollback(True)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        invite(team=team, email="new@example.com", role="staff", invited_by=owner)
+        transaction.set_rollback(True)
     assert enqueued == [] and mail.outbox == []
 
 
@@ -82,10 +81,9 @@ def test_a_failed_send_is_retried_and_then_sent(kind, team, owner, monkeypatch):
 
 def test_the_e_mail_is_in_the_language_of_the_invitation(kind, team, owner,
                                                           django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        with translation.override("fr"):
-            invitation = invite(team=team, email="a@example.com", role="staff",
-                                invited_by=owner)
+    with django_capture_on_commit_callbacks(execute=True), translation.override("fr"):
+        invitation = invite(team=team, email="a@example.com", role="staff",
+                            invited_by=owner)
     assert invitation.language == "fr"
     assert translation.get_language() == "en"
     assert "invit" in mail.outbox[0].subject and "Vous" in mail.outbox[0].subject
