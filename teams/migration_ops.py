@@ -57,3 +57,40 @@ def group_permissions_cleared(group_name: str):
             group.permissions.clear()
 
     return migrations.RunPython(clear, migrations.RunPython.noop)
+
+
+def abstract_models_adopted(
+    app_label: str, *, membership: str, invitation: str, member_group: str
+) -> list:
+    """The operations that moved an app's membership and invitation models onto the teams
+    abstract models (producers 0005, hubs 0006): invitation language and sent time, role
+    choices, the user's reverse name; existing invitations count as sent, and the member
+    group loses the model permissions nothing checked."""
+    from django.conf import settings
+
+    return [
+        migrations.AddField(
+            model_name=invitation, name="language",
+            field=models.CharField(blank=True, max_length=8, verbose_name="language"),
+        ),
+        migrations.AddField(
+            model_name=invitation, name="sent_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AlterField(
+            model_name=invitation, name="role",
+            field=models.CharField(
+                choices=[("owner", "Owner"), ("staff", "Staff")], default="staff",
+                max_length=10, verbose_name="role",
+            ),
+        ),
+        migrations.AlterField(
+            model_name=membership, name="user",
+            field=models.ForeignKey(
+                on_delete=models.CASCADE, related_name="%(app_label)s_memberships",
+                to=settings.AUTH_USER_MODEL, verbose_name="user",
+            ),
+        ),
+        invitations_already_sent(app_label, invitation),
+        group_permissions_cleared(member_group),
+    ]
