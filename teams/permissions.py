@@ -2,10 +2,11 @@
 the services (django-rules predicates over the user's role in the team).
 
 - Platform admins may do everything in every team.
-- Any member may open the team page, invite staff and leave the team.
+- Any member may invite staff and leave the team.
 - Only owners may invite owners, change roles and remove other members.
 
 Whatever the permission, a team never loses its last owner: that rule lives in the services.
+Who may open a team at all is tenancy: `teams.selectors.teams_for_user` (404 for others).
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from .roles import TeamRole
 from .selectors import team_role, user_is_platform_admin
 
-VIEW_TEAM = "teams.view_team"
 INVITE_STAFF = "teams.invite_staff"
 INVITE_OWNER = "teams.invite_owner"
 MANAGE_MEMBERS = "teams.manage_members"  # change roles, remove other members
 
 REFUSALS = {
-    VIEW_TEAM: _("You are not a member of this team."),
     INVITE_STAFF: _("Only members of this team can invite someone."),
     INVITE_OWNER: _("Only an owner can invite another owner."),
     MANAGE_MEMBERS: _("Only an owner can change roles or remove other members."),
@@ -50,7 +49,6 @@ def _role_at_least(minimum: TeamRole):
 is_member = _role_at_least(TeamRole.STAFF)
 is_owner = _role_at_least(TeamRole.OWNER)
 
-rules.add_perm(VIEW_TEAM, is_platform_admin | is_member)
 rules.add_perm(INVITE_STAFF, is_platform_admin | is_member)
 rules.add_perm(INVITE_OWNER, is_platform_admin | is_owner)
 rules.add_perm(MANAGE_MEMBERS, is_platform_admin | is_owner)
