@@ -12,7 +12,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from hubs.selectors import user_profile
+from teams.roles import Role
+from teams.selectors import user_profile
 
 
 def only_foodhub_endpoints(endpoints):
@@ -93,7 +94,7 @@ class MeView(APIView):
             "id": request.user.id,
             "email": request.user.email,
             "roles": profile.roles,
-            "producers": profile.producers,
-            "hubs": profile.hubs,
+            "producers": profile.memberships[Role.PRODUCER],
+            "hubs": profile.memberships[Role.HUB_MANAGER],
         }
         return Response(MeSerializer(data).data)

@@ -1,6 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
-from hubs.selectors import user_areas
+from teams.roles import Role
+from teams.selectors import user_areas
 
 
 def navigation(request):
@@ -8,4 +9,9 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_areas": {}}
-    return {"nav_areas": SimpleLazyObject(lambda: user_areas(user))}
+
+    def areas():
+        held = user_areas(user)
+        return {"producer": held[Role.PRODUCER], "hub": held[Role.HUB_MANAGER]}
+
+    return {"nav_areas": SimpleLazyObject(areas)}

@@ -12,8 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from foodhub.celery import app as celery_app
-from hubs.roles import Role
-from hubs.selectors import user_profile
+from teams.roles import Role
+from teams.selectors import user_profile
 
 
 def _check_database() -> dict:

@@ -1,12 +1,12 @@
 from django.contrib import admin
 
+from teams.admin import MembershipInline, TeamAdmin
+
 from .models import Hub, HubMembership, HubProducer
 
 
-class HubMembershipInline(admin.TabularInline):
+class HubMembershipInline(MembershipInline):
     model = HubMembership
-    extra = 0
-    raw_id_fields = ["user"]
 
 
 class HubProducerInline(admin.TabularInline):
@@ -15,7 +15,7 @@ class HubProducerInline(admin.TabularInline):
 
 
 @admin.register(Hub)
-class HubAdmin(admin.ModelAdmin):
+class HubAdmin(TeamAdmin):
     list_display = ["name", "slug", "city", "time_zone", "is_visible"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -19,7 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from producers.models import Producer
-from producers.selectors import producers_for_user, user_is_platform_admin
+from producers.selectors import producers_for_user
+from teams.selectors import user_is_platform_admin
 
 from . import cycle_services, services, transitions
 from .models import (
@@ -32,7 +33,7 @@ from .models import (
     PickupPoint,
 )
 from .pricing import cycle_offers, cycle_prices
-from .selectors import cycle_for_manager, cycles_visible_to, cycles_with_status
+from .selectors import cycle_for_manager, cycles_visible_to, cycles_with_status, hubs_for_user
 
 
 def _drf_errors(exc: DjangoValidationError) -> ApiValidationError:
@@ -99,12 +100,6 @@ class ReopenSerializer(serializers.Serializer):
     closes_at = serializers.DateTimeField()
 
 
-def _hubs_managed(user):
-    if user_is_platform_admin(user):
-        return Hub.objects.all()
-    return Hub.objects.filter(memberships__user=user)
-
-
 class HubList(generics.ListAPIView):
     """Visible hubs with their pickup points, delivery zones and payment methods."""
 
@@ -123,14 +118,14 @@ class HubDetail(APIView):
     def get(self, request, hub_id: int):
         hub = Hub.objects.filter(pk=hub_id, is_visible=True).first()
         if hub is None and request.user.is_authenticated:
-            hub = _hubs_managed(request.user).filter(pk=hub_id).first()
+            hub = hubs_for_user(request.user).filter(pk=hub_id).first()
         if hub is None:
             raise NotFound
         return Response(HubSerializer(hub).data)
 
     @extend_schema(request=HubSerializer, responses=HubSerializer)
     def patch(self, request, hub_id: int):
-        hub = get_object_or_404(_hubs_managed(request.user), pk=hub_id)
+        hub = get_object_or_404(hubs_for_user(request.user), pk=hub_id)
         serializer = HubSerializer(hub, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         try:
@@ -176,7 +171,7 @@ class OrderCycleList(APIView):
         serializer = OrderCycleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if not _hubs_managed(request.user).filter(pk=data["hub"].pk).exists():
+        if not hubs_for_user(request.user).filter(pk=data["hub"].pk).exists():
             raise NotFound
         try:
             cycle = cycle_services.cycle_create(**data)
@@ -334,7 +329,7 @@ def _relationships_for(user):
 
 def _side(user, link_or_data) -> str | None:
     hub, producer = link_or_data["hub"], link_or_data["producer"]
-    if _hubs_managed(user).filter(pk=hub.pk).exists():
+    if hubs_for_user(user).filter(pk=hub.pk).exists():
         return "hub"
     if producers_for_user(user).filter(pk=producer.pk).exists():
         return "producer"

@@ -1,6 +1,9 @@
 from django.urls import path
 
+from teams.api import team_urls
+
 from . import api
+from .models import Hub
 
 urlpatterns = [
     path("hubs/", api.HubList.as_view(), name="hub-list"),
@@ -20,4 +23,5 @@ urlpatterns = [
          name="relationship-accept"),
     path("relationships/<int:link_id>/end/", api.RelationshipEnd.as_view(),
          name="relationship-end"),
+    *team_urls("hubs", Hub),
 ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from producers.demo import demo_user
 from producers.models import Producer
+from teams.roles import TeamRole
 
 from . import transitions
 from .cycle_services import (
@@ -21,7 +22,7 @@ from .cycle_services import (
     cycle_supplier_add,
     cycle_window_save,
 )
-from .models import CycleFee, DeliveryZone, Hub, ManagerRole, OrderCycle, PaymentMethod, PickupPoint
+from .models import CycleFee, DeliveryZone, Hub, OrderCycle, PaymentMethod, PickupPoint
 from .services import hub_create, hub_manager_add, hub_supplier_link, hub_update
 
 HUB_FR_EMAIL = "hub@example.org"
@@ -159,7 +160,7 @@ def seed(*, stdout=None) -> dict:
             hub = hub_update(hub=hub, is_visible=True, currency="EUR", **fields)
         email, first, last = spec["manager"]
         manager = demo_user(email, first_name=first, last_name=last)
-        hub_manager_add(hub=hub, user=manager, role=ManagerRole.OWNER)
+        hub_manager_add(hub=hub, user=manager, role=TeamRole.OWNER)
         hub = hub_update(hub=hub, **spec["profile"])
         for producer in Producer.objects.filter(slug__in=spec["suppliers"]):
             hub_supplier_link(hub=hub, producer=producer)

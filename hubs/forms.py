@@ -7,7 +7,6 @@ from .models import (
     CycleFee,
     DeliveryZone,
     Hub,
-    ManagerRole,
     OrderCycle,
     PaymentMethod,
     PickupPoint,
@@ -161,13 +160,4 @@ class InviteProducerForm(_Bootstrap, forms.Form):
     def __init__(self, *args, producers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["producer"].queryset = producers
-        self._style()
-
-
-class ManagerInviteForm(_Bootstrap, forms.Form):
-    email = forms.EmailField(label=_("E-mail"))
-    role = forms.ChoiceField(label=_("Role"), choices=ManagerRole.choices)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
         self._style()

@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from producers.models import AbstractInvitation, validate_company_number, validate_vat_number
+from producers.models import validate_company_number, validate_vat_number
+from teams.models import Invitation, Membership
+from teams.roles import Role
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
@@ -32,11 +34,6 @@ def validate_iban(value: str) -> None:
         raise ValidationError(
             _("%(value)s is not a valid IBAN."), params={"value": value}
         ) from None
-
-
-class ManagerRole(models.TextChoices):
-    OWNER = "owner", _("Owner")
-    STAFF = "staff", _("Staff")
 
 
 class Hub(models.Model):
@@ -94,23 +91,19 @@ class Hub(models.Model):
         return self.name
 
 
-class HubMembership(models.Model):
+class HubMembership(Membership):
+    """A user's role in a hub's team of managers (see teams.models.Membership)."""
+
+    team_field = "hub"
+    role_group = HUB_MANAGERS_GROUP
+    platform_role = Role.HUB_MANAGER
+
     hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hub_memberships"
-    )
-    role = models.CharField(
-        _("role"), max_length=10, choices=ManagerRole.choices, default=ManagerRole.STAFF
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["hub", "user"], name="unique_hub_member")]
         verbose_name = _("hub membership")
         verbose_name_plural = _("hub memberships")
-
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.hub} ({self.role})"
 
 
 class HubProducer(models.Model):
@@ -500,15 +493,14 @@ class CycleFee(models.Model):
         return self.name
 
 
-class HubInvitation(AbstractInvitation):
-    """An invitation to manage a hub (see AbstractInvitation)."""
+class HubInvitation(Invitation):
+    """An invitation to manage a hub (see teams.models.Invitation)."""
+
+    team_field = "hub"
+    accept_url_name = "hubs:invitation-accept"
+    email_template = "hubs/email/manager_invitation"
 
     hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="invitations")
-    role = models.CharField(_("role"), max_length=10, choices=ManagerRole.choices,
-                            default=ManagerRole.STAFF)
 
-    class Meta(AbstractInvitation.Meta):
+    class Meta(Invitation.Meta):
         pass
-
-    def __str__(self) -> str:
-        return f"{self.email} → {self.hub}"

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from producers.models import ProducerMembership
-from producers.selectors import memberships_for_user, producers_for_user, user_is_platform_admin
+from producers.selectors import producers_for_user
+from teams.selectors import teams_for_user, user_is_platform_admin, user_memberships
 
 from .models import (
     CycleOffer,
@@ -25,19 +23,20 @@ from .models import (
     HubProducer,
     OrderCycle,
 )
-from .roles import Role
 
 
 def hub_memberships_for_user(user) -> QuerySet[HubMembership]:
-    return HubMembership.objects.filter(user=user).select_related("hub").order_by("hub__name")
+    return user_memberships(HubMembership, user)
+
+
+def hubs_for_user(user) -> QuerySet[Hub]:
+    """The hubs a user may manage: theirs, or all for platform admins."""
+    return teams_for_user(Hub, user)
 
 
 def hub_for_manager(*, user, slug: str) -> Hub:
     """The hub with this slug if the user manages it; 404 otherwise (tenancy)."""
-    qs = Hub.objects.all()
-    if not user_is_platform_admin(user):
-        qs = qs.filter(memberships__user=user)
-    return get_object_or_404(qs, slug=slug)
+    return get_object_or_404(hubs_for_user(user), slug=slug)
 
 
 def hub_suppliers(*, hub: Hub) -> QuerySet[HubProducer]:
@@ -55,44 +54,6 @@ def public_hubs() -> QuerySet[Hub]:
             "supplier_links", filter=Q(supplier_links__status=HubProducer.Status.ACTIVE)
         )
     )
-
-
-@dataclass
-class UserProfile:
-    """Who a user is on the platform: roles and the producers and hubs they belong to."""
-
-    roles: list[str]
-    producers: list = field(default_factory=list)
-    hubs: list = field(default_factory=list)
-
-
-def user_profile(user) -> UserProfile:
-    """Roles and memberships of a user, in three queries whatever their number."""
-    producer_memberships = list(memberships_for_user(user))
-    hub_memberships = list(hub_memberships_for_user(user))
-    roles = [Role.SHOPPER.value]
-    if producer_memberships:
-        roles.append(Role.PRODUCER.value)
-    if hub_memberships:
-        roles.append(Role.HUB_MANAGER.value)
-    if user_is_platform_admin(user):
-        roles.append(Role.PLATFORM_ADMIN.value)
-    return UserProfile(roles=roles, producers=producer_memberships, hubs=hub_memberships)
-
-
-def user_areas(user) -> dict[str, bool]:
-    """Which member areas the navigation links to, in one query."""
-    row = (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .annotate(
-            producer=Exists(ProducerMembership.objects.filter(user=OuterRef("pk"))),
-            hub=Exists(HubMembership.objects.filter(user=OuterRef("pk"))),
-        )
-        .values("producer", "hub")
-        .first()
-    )
-    return row or {"producer": False, "hub": False}
 
 
 # --- order cycles ----------------------------------------------------------------------------

@@ -11,16 +11,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from producers.services import invitation_claim, role_group_sync
+from teams import services as team_services
+from teams.roles import TeamRole
 
-from .models import (
-    HUB_MANAGERS_GROUP,
-    Hub,
-    HubInvitation,
-    HubMembership,
-    HubProducer,
-    ManagerRole,
-)
+from .models import Hub, HubMembership, HubProducer
 
 
 @transaction.atomic
@@ -48,24 +42,9 @@ def hub_update(*, hub: Hub, **fields) -> Hub:
     return hub
 
 
-@transaction.atomic
-def hub_manager_add(*, hub: Hub, user, role: str = ManagerRole.STAFF) -> HubMembership:
-    """Make a user a manager of a hub (idempotent) and give them the hub manager role."""
-    membership, created = HubMembership.objects.get_or_create(
-        hub=hub, user=user, defaults={"role": role}
-    )
-    if not created and membership.role != role:
-        membership.role = role
-        membership.save(update_fields=["role"])
-    role_group_sync(user=user, group_name=HUB_MANAGERS_GROUP, has_role=True)
-    return membership
-
-
-@transaction.atomic
-def hub_manager_remove(*, hub: Hub, user) -> None:
-    HubMembership.objects.filter(hub=hub, user=user).delete()
-    still_manager = HubMembership.objects.filter(user=user).exists()
-    role_group_sync(user=user, group_name=HUB_MANAGERS_GROUP, has_role=still_manager)
+def hub_manager_add(*, hub: Hub, user, role: str = TeamRole.STAFF, by=None) -> HubMembership:
+    """Make a user a manager of a hub (see teams.services.member_add)."""
+    return team_services.member_add(team=hub, user=user, role=role, by=by)
 
 
 @transaction.atomic
@@ -191,27 +170,3 @@ def hub_place_remove(*, hub: Hub, instance) -> str:
         instance.save(update_fields=["is_active"])
         return "deactivated"
     return "deleted"
-
-
-# --- manager invitations ---------------------------------------------------------------------
-
-
-@transaction.atomic
-def hub_invite(*, hub: Hub, email: str, role: str, invited_by, base_url: str) -> HubInvitation:
-    """Invite someone by e-mail to manage a hub; the e-mail goes after commit."""
-    if role not in ManagerRole.values:
-        raise ValidationError({"role": _("Unknown role.")})
-    invitation = HubInvitation.objects.create(
-        hub=hub, email=email.strip().lower(), role=role, invited_by=invited_by
-    )
-    context = {"invitation": invitation,
-               "accept_url": f"{base_url}/hub/invitations/{invitation.token}/"}
-    _notify(recipients=[invitation.email], template="manager_invitation", context=context)
-    return invitation
-
-
-@transaction.atomic
-def hub_invitation_accept(*, token: str, user) -> HubMembership:
-    """Accept a manager invitation as the signed-in user (once; the e-mail must match)."""
-    invitation = invitation_claim(model=HubInvitation, token=token, user=user)
-    return hub_manager_add(hub=invitation.hub, user=user, role=invitation.role)

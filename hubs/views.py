@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,11 +13,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from producers.models import Producer
+from teams.views import invitation_page, team_page
 
 from . import cycle_services, services, transitions
 from .forms import (
@@ -30,7 +31,6 @@ from .forms import (
     FeeForm,
     HubProfileForm,
     InviteProducerForm,
-    ManagerInviteForm,
     OfferFormSet,
     PaymentMethodForm,
     PickupPointForm,
@@ -43,6 +43,7 @@ from .models import (
     CycleWindow,
     DeliveryZone,
     Hub,
+    HubInvitation,
     HubProducer,
     OrderCycle,
     PaymentMethod,
@@ -463,31 +464,16 @@ def hub_producers(request, slug: str):
 
 @login_required
 def hub_team(request, slug: str):
-    """The hub's managers and pending invitations; invite someone by e-mail."""
+    """The hub's managers: roles and invitations (see teams.views.team_page)."""
     hub = hub_for_manager(user=request.user, slug=slug)
-    form = ManagerInviteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.hub_invite(
-            hub=hub, invited_by=request.user,
-            base_url=settings.WAGTAILADMIN_BASE_URL.rstrip("/"), **form.cleaned_data,
-        )
-        messages.success(request, _("Invitation sent."))
-        return redirect("hubs:team", slug=hub.slug)
-    return _render(request, hub, "hubs/team.html", {
-        "form": form,
-        "members": hub.memberships.select_related("user").order_by("role", "user__email"),
-        "invitations": hub.invitations.filter(accepted_at=None),
-    })
+    with timezone.override(hub.time_zone):
+        return team_page(request, team=hub, template="hubs/team.html", context={"hub": hub},
+                         home_url=reverse("hubs:home"))
 
 
 @login_required
 def hub_invitation_accept(request, token: str):
-    if request.method == "POST":
-        try:
-            membership = services.hub_invitation_accept(token=token, user=request.user)
-        except ValidationError as exc:
-            _errors(request, exc)
-            return redirect("hubs:home")
-        messages.success(request, _("Welcome to the team."))
-        return redirect("hubs:detail", slug=membership.hub.slug)
-    return render(request, "hubs/invitation.html", {"token": token})
+    return invitation_page(
+        request, token, model=HubInvitation, title=_("Join a hub's team"),
+        done_url=lambda hub: reverse("hubs:detail", args=[hub.slug]), home_url=reverse("hubs:home"),
+    )

@@ -1,16 +1,16 @@
 from django.contrib import admin
 
+from teams.admin import MembershipInline, TeamAdmin
+
 from .models import Producer, ProducerMembership
 
 
-class ProducerMembershipInline(admin.TabularInline):
+class ProducerMembershipInline(MembershipInline):
     model = ProducerMembership
-    extra = 0
-    raw_id_fields = ["user"]
 
 
 @admin.register(Producer)
-class ProducerAdmin(admin.ModelAdmin):
+class ProducerAdmin(TeamAdmin):
     list_display = ["name", "slug", "city", "is_visible"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -1,6 +1,9 @@
 from django.urls import path
 
+from teams.api import team_urls
+
 from . import api
+from .models import Producer
 
 urlpatterns = [
     path("producers/", api.ProducerList.as_view(), name="producer-list"),
@@ -31,4 +34,5 @@ urlpatterns = [
         api.ImportConfirm.as_view(),
         name="producer-import-confirm",
     ),
+    *team_urls("producers", Producer),
 ]

@@ -17,9 +17,11 @@ from django.db import transaction
 from django.utils.text import slugify
 from oscar.core.loading import get_model
 
+from teams.roles import PLATFORM_ADMINS_GROUP, TeamRole
+
 from .catalogue_services import catalogue_upsert
 from .importing import ImportRow
-from .models import PLATFORM_ADMINS_GROUP, MemberRole, Producer
+from .models import Producer
 from .services import producer_create, producer_member_add, producer_update
 
 Product = get_model("catalogue", "Product")
@@ -257,7 +259,7 @@ def seed(*, stdout=None) -> dict:
             )
         if owner_email:
             owner = demo_user(owner_email, first_name="Paul", last_name="Producteur")
-            producer_member_add(producer=producer, user=owner, role=MemberRole.OWNER)
+            producer_member_add(producer=producer, user=owner, role=TeamRole.OWNER)
         rows = _rows(producer, rows, categories)
         catalogue_upsert(rows=rows, producers={producer.id: producer})
         _add_missing_images(producer, CATEGORIES)

@@ -55,13 +55,6 @@ class ProducerPhotoForm(forms.Form):
     caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
 
 
-class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail"))
-    role = forms.ChoiceField(
-        label=_("Role"), choices=[("staff", _("Staff")), ("owner", _("Owner"))]
-    )
-
-
 class ParsedTextField(forms.CharField):
     """Text read by a file parser (``parse``), so the form accepts what files accept."""
 

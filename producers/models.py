@@ -1,4 +1,3 @@
-import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,8 +9,10 @@ from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siren, siret
 
+from teams.models import Invitation, Membership
+from teams.roles import Role
+
 PRODUCER_MEMBERS_GROUP = "Producer members"
-PLATFORM_ADMINS_GROUP = "Platform admins"
 
 
 def validate_company_number(value: str) -> None:
@@ -44,11 +45,6 @@ class Certification(models.TextChoices):
     HVE = "hve", _("High environmental value (HVE)")
     LABEL_ROUGE = "label_rouge", _("Label Rouge")
     AOP = "aop", _("Protected designation of origin (AOP)")
-
-
-class MemberRole(models.TextChoices):
-    OWNER = "owner", _("Owner")
-    STAFF = "staff", _("Staff")
 
 
 class Producer(models.Model):
@@ -130,36 +126,17 @@ class ProducerPhoto(models.Model):
         return self.caption or f"Photo of {self.producer}"
 
 
-def _invitation_token() -> str:
-    return secrets.token_urlsafe(32)
+class ProducerInvitation(Invitation):
+    """An invitation to join a producer's team (see teams.models.Invitation)."""
 
+    team_field = "producer"
+    accept_url_name = "producers:invitation-accept"
+    email_template = "producers/email/invitation"
 
-class AbstractInvitation(models.Model):
-    """An e-mailed invitation to join a team (a producer's or a hub's): a one-time link that
-    only the invited address can accept."""
-
-    email = models.EmailField(_("e-mail"))
-    token = models.CharField(max_length=64, unique=True, default=_invitation_token)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["-created_at"]
-
-
-class ProducerInvitation(AbstractInvitation):
     producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="invitations")
-    role = models.CharField(_("role"), max_length=10, default="staff")
 
-    class Meta(AbstractInvitation.Meta):
+    class Meta(Invitation.Meta):
         pass
-
-    def __str__(self) -> str:
-        return f"{self.email} → {self.producer}"
 
 
 class TaxCategory(models.Model):
@@ -214,15 +191,14 @@ class ProductImport(models.Model):
         return f"{self.filename} ({self.status})"
 
 
-class ProducerMembership(models.Model):
+class ProducerMembership(Membership):
+    """A user's role in a producer's team (see teams.models.Membership)."""
+
+    team_field = "producer"
+    role_group = PRODUCER_MEMBERS_GROUP
+    platform_role = Role.PRODUCER
+
     producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="producer_memberships"
-    )
-    role = models.CharField(
-        _("role"), max_length=10, choices=MemberRole.choices, default=MemberRole.STAFF
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
@@ -230,9 +206,6 @@ class ProducerMembership(models.Model):
         ]
         verbose_name = _("producer membership")
         verbose_name_plural = _("producer memberships")
-
-    def __str__(self) -> str:
-        return f"{self.user} @ {self.producer} ({self.role})"
 
 
 def _register_stock_history() -> None:

@@ -7,7 +7,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from oscar.core.loading import get_model
 
-from .models import PLATFORM_ADMINS_GROUP, Producer, ProducerMembership
+from teams.selectors import teams_for_user, user_memberships
+
+from .models import Producer, ProducerMembership
 from .product_input import ProductInput, VariantInput
 from .units import unit_label
 
@@ -15,27 +17,14 @@ Product = get_model("catalogue", "Product")
 StockRecord = get_model("partner", "StockRecord")
 
 
-def user_is_platform_admin(user) -> bool:
-    """Superusers and members of the "Platform admins" group see every tenant."""
-    if not user.is_authenticated:
-        return False
-    return user.is_superuser or user.groups.filter(name=PLATFORM_ADMINS_GROUP).exists()
-
-
 def memberships_for_user(user) -> QuerySet[ProducerMembership]:
     """The user's producer memberships with their producers, in one query."""
-    return (
-        ProducerMembership.objects.filter(user=user)
-        .select_related("producer")
-        .order_by("producer__name")
-    )
+    return user_memberships(ProducerMembership, user)
 
 
 def producers_for_user(user) -> QuerySet[Producer]:
     """The producers a user may manage: their memberships, or all for platform admins."""
-    if user_is_platform_admin(user):
-        return Producer.objects.all()
-    return Producer.objects.filter(memberships__user=user)
+    return teams_for_user(Producer, user)
 
 
 def producer_for_member(*, user, slug: str) -> Producer:
@@ -168,7 +157,3 @@ def stock_history(*, producer: Producer) -> QuerySet:
         .select_related("history_user")
         .order_by("-history_date", "-history_id")
     )
-
-
-def producer_members(*, producer: Producer) -> QuerySet[ProducerMembership]:
-    return producer.memberships.select_related("user").order_by("role", "user__email")

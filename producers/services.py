@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
-from .models import (
-    PRODUCER_MEMBERS_GROUP,
-    MemberRole,
-    Producer,
-    ProducerInvitation,
-    ProducerMembership,
-    ProducerPhoto,
-)
+from teams import services as team_services
+from teams.roles import TeamRole
+
+from .models import Producer, ProducerMembership, ProducerPhoto
 
 Partner = get_model("partner", "Partner")
-
-
-def role_group_sync(*, user, group_name: str, has_role: bool) -> None:
-    """Keep a role's group in step with memberships: join when held, leave when the last goes."""
-    if has_role:
-        user.groups.add(Group.objects.get_or_create(name=group_name)[0])
-    else:
-        user.groups.remove(*Group.objects.filter(name=group_name))
 
 
 @transaction.atomic
@@ -79,85 +61,8 @@ def producer_photo_remove(*, producer: Producer, photo_id: int) -> None:
         photo.delete()
 
 
-@transaction.atomic
 def producer_member_add(
-    *, producer: Producer, user, role: str = MemberRole.STAFF
+    *, producer: Producer, user, role: str = TeamRole.STAFF, by=None
 ) -> ProducerMembership:
-    """Make a user a member of a producer (idempotent) and give them the producer role."""
-    membership, created = ProducerMembership.objects.get_or_create(
-        producer=producer, user=user, defaults={"role": role}
-    )
-    if not created and membership.role != role:
-        membership.role = role
-        membership.save(update_fields=["role"])
-    role_group_sync(user=user, group_name=PRODUCER_MEMBERS_GROUP, has_role=True)
-    return membership
-
-
-@transaction.atomic
-def producer_member_remove(*, producer: Producer, user) -> None:
-    """Remove a membership; the role goes when the user belongs to no producer any more."""
-    ProducerMembership.objects.filter(producer=producer, user=user).delete()
-    still_member = ProducerMembership.objects.filter(user=user).exists()
-    role_group_sync(user=user, group_name=PRODUCER_MEMBERS_GROUP, has_role=still_member)
-
-
-@transaction.atomic
-def producer_invite(*, producer: Producer, email: str, role: str, invited_by) -> ProducerInvitation:
-    """Invite someone by e-mail to join a producer's team; the e-mail goes after commit."""
-    from .tasks import send_producer_invitation
-
-    if role not in MemberRole.values:
-        raise ValidationError({"role": _("Unknown role.")})
-    invitation = ProducerInvitation.objects.create(
-        producer=producer, email=email.strip().lower(), role=role, invited_by=invited_by
-    )
-    transaction.on_commit(lambda: send_producer_invitation.delay(invitation.pk))
-    return invitation
-
-
-def producer_invitation_email(*, invitation_id: int, base_url: str) -> bool:
-    """Send an invitation e-mail (idempotent for accepted invitations: nothing is sent)."""
-    invitation = (
-        ProducerInvitation.objects.select_related("producer", "invited_by")
-        .filter(pk=invitation_id, accepted_at=None)
-        .first()
-    )
-    if invitation is None:
-        return False
-    context = {"invitation": invitation, "accept_url": f"{base_url}/producer/invitations/"
-               f"{invitation.token}/"}
-    send_mail(
-        subject=render_to_string("producers/email/invitation_subject.txt", context).strip(),
-        message=render_to_string("producers/email/invitation_body.txt", context),
-        from_email=None,
-        recipient_list=[invitation.email],
-    )
-    return True
-
-
-@transaction.atomic
-def invitation_claim(*, model, token: str, user):
-    """Claim an unaccepted invitation (of any team) for the signed-in user, or explain why not.
-
-    Locks the row and marks it accepted; the caller adds the membership in the same
-    transaction.
-    """
-    invitation = model.objects.select_for_update().filter(token=token, accepted_at=None).first()
-    if invitation is None:
-        raise ValidationError(_("This invitation is not valid any more."))
-    if invitation.email.lower() != (user.email or "").lower():
-        raise ValidationError(
-            _("This invitation was sent to %(email)s: sign in with that address."),
-            params={"email": invitation.email},
-        )
-    invitation.accepted_at = timezone.now()
-    invitation.save(update_fields=["accepted_at"])
-    return invitation
-
-
-@transaction.atomic
-def producer_invitation_accept(*, token: str, user) -> ProducerMembership:
-    """Accept a producer team invitation as the signed-in user (once; the e-mail must match)."""
-    invitation = invitation_claim(model=ProducerInvitation, token=token, user=user)
-    return producer_member_add(producer=invitation.producer, user=user, role=invitation.role)
+    """Make a user a member of a producer's team (see teams.services.member_add)."""
+    return team_services.member_add(team=producer, user=user, role=role, by=by)

@@ -12,15 +12,17 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+
+from teams.views import invitation_page, team_page
 
 from . import catalogue_services, import_services, kept_photos, services
 from .forms import (
     BulkEditFormSet,
     DashboardFilterForm,
     ImportUploadForm,
-    InviteForm,
     NewVariantFormSet,
     ProducerPhotoForm,
     ProducerProfileForm,
@@ -28,14 +30,13 @@ from .forms import (
     VariantFormSet,
 )
 from .importing import export_rows, write_xlsx
-from .models import ProductImport
+from .models import ProducerInvitation, ProductImport
 from .product_input import ProductInput, product_changed
 from .selectors import (
     dashboard_summary,
     dashboard_variants,
     memberships_for_user,
     producer_for_member,
-    producer_members,
     producer_product,
     product_input_for,
     product_variants,
@@ -320,30 +321,18 @@ def profile(request, slug: str):
 
 @login_required
 def team(request, slug: str):
+    """The producer's team: members, roles, invitations (see teams.views.team_page)."""
     producer = producer_for_member(user=request.user, slug=slug)
-    form = InviteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.producer_invite(
-            producer=producer, email=form.cleaned_data["email"],
-            role=form.cleaned_data["role"], invited_by=request.user,
-        )
-        messages.success(request, _("Invitation sent."))
-        return redirect("producers:team", slug=producer.slug)
-    context = _base_context(request, producer, "team") | {
-        "form": form, "members": producer_members(producer=producer),
-        "invitations": producer.invitations.filter(accepted_at=None),
-    }
-    return render(request, "producers/team.html", context)
+    return team_page(
+        request, team=producer, template="producers/team.html",
+        context=_base_context(request, producer, "team"), home_url=reverse("producers:home"),
+    )
 
 
 @login_required
 def invitation_accept(request, token: str):
-    if request.method == "POST":
-        try:
-            membership = services.producer_invitation_accept(token=token, user=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return redirect("producers:home")
-        messages.success(request, _("Welcome to the team."))
-        return redirect("producers:dashboard", slug=membership.producer.slug)
-    return render(request, "producers/invitation.html", {"token": token})
+    return invitation_page(
+        request, token, model=ProducerInvitation, title=_("Join a producer's team"),
+        done_url=lambda producer: reverse("producers:dashboard", args=[producer.slug]),
+        home_url=reverse("producers:home"),
+    )

@@ -19,6 +19,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     # Our domain apps come first so their templates and commands take precedence.
     "foodhub",
+    "teams",
     "producers",
     "hubs",
     "orders",

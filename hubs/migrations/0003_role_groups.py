@@ -1,7 +1,10 @@
 from django.db import migrations
 
+from teams.migration_ops import role_groups
+
 GROUP_PERMISSIONS = {
-    "Hub managers": [("hubs", "view_hub"), ("hubs", "change_hub"), ("hubs", "view_hubproducer")],
+    # Managers' pages check memberships; only the admin (platform admins) checks permissions.
+    "Hub managers": [],
     "Platform admins": [
         ("hubs", "view_hub"),
         ("hubs", "add_hub"),
@@ -19,26 +22,9 @@ GROUP_PERMISSIONS = {
 }
 
 
-def create_groups(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    app_config = apps.get_app_config("hubs")
-    app_config.models_module = True  # the migration state's app stub lacks it
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, perms in GROUP_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codename in perms:
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("hubs", "0002_initial"),
         ("producers", "0002_role_groups"),
     ]
-    operations = [migrations.RunPython(create_groups, migrations.RunPython.noop)]
+    operations = [role_groups("hubs", GROUP_PERMISSIONS)]

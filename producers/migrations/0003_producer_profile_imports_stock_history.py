@@ -5,6 +5,7 @@ import django.db.models.deletion
 import oscar.core.utils
 import producers.models
 import simple_history.models
+import teams.models
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -141,7 +142,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('email', models.EmailField(max_length=254, verbose_name='e-mail')),
                 ('role', models.CharField(default='staff', max_length=10, verbose_name='role')),
-                ('token', models.CharField(default=producers.models._invitation_token, max_length=64, unique=True)),
+                ('token', models.CharField(default=teams.models.invitation_token, max_length=64, unique=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('accepted_at', models.DateTimeField(blank=True, null=True)),
                 ('invited_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),

@@ -6,8 +6,8 @@ from django.core.management import call_command
 from oscar.core.loading import get_model
 
 from hubs.models import Hub, HubMembership, HubProducer
-from hubs.selectors import user_profile
 from producers.models import Producer
+from teams.selectors import user_profile
 
 pytestmark = pytest.mark.django_db
 Product = get_model("catalogue", "Product")
@@ -68,8 +68,8 @@ def test_demo_roster_roles():
     assert "platform_admin" in user_profile(users["admin@example.org"]).roles
     producer_profile = user_profile(users["producer@example.org"])
     assert producer_profile.roles == ["shopper", "producer"]
-    assert len(producer_profile.producers) == 1
-    producer = producer_profile.producers[0].producer
+    assert len(producer_profile.memberships["producer"]) == 1
+    producer = producer_profile.memberships["producer"][0].producer
     assert HubProducer.objects.filter(producer=producer).count() == 2  # supplies both hubs
     fr = HubMembership.objects.get(user=users["hub@example.org"])
     en = HubMembership.objects.get(user=users["hub-en@example.org"])

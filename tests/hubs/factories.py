@@ -2,8 +2,9 @@ import datetime as dt
 
 import factory
 
-from hubs.models import Hub, HubMembership, HubProducer, ManagerRole
-from tests.producers.factories import ProducerFactory, UserFactory
+from hubs.models import Hub, HubMembership, HubProducer
+from tests.producers.factories import ProducerFactory
+from tests.teams.factories import membership_factory
 
 
 class HubFactory(factory.django.DjangoModelFactory):
@@ -16,13 +17,7 @@ class HubFactory(factory.django.DjangoModelFactory):
     time_zone = "Europe/Paris"
 
 
-class HubMembershipFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = HubMembership
-
-    hub = factory.SubFactory(HubFactory)
-    user = factory.SubFactory(UserFactory)
-    role = ManagerRole.OWNER
+HubMembershipFactory = membership_factory(HubMembership, HubFactory)
 
 
 class HubProducerFactory(factory.django.DjangoModelFactory):

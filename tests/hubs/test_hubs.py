@@ -4,8 +4,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from hubs.models import HUB_MANAGERS_GROUP, HubProducer
-from hubs.selectors import public_hubs, user_areas, user_profile
-from hubs.services import hub_create, hub_manager_add, hub_manager_remove, hub_supplier_link
+from hubs.selectors import public_hubs
+from hubs.services import hub_create, hub_manager_add, hub_supplier_link
+from teams.selectors import user_areas, user_profile
+from teams.services import member_remove
 from tests.hubs.factories import HubFactory, HubProducerFactory
 from tests.producers.factories import ProducerFactory, UserFactory
 
@@ -25,8 +27,8 @@ def test_manager_role_follows_memberships():
     hub = HubFactory()
     hub_manager_add(hub=hub, user=user)
     assert user.groups.filter(name=HUB_MANAGERS_GROUP).exists()
-    assert user_areas(user) == {"producer": False, "hub": True}
-    hub_manager_remove(hub=hub, user=user)
+    assert user_areas(user) == {"producer": False, "hub_manager": True}
+    member_remove(team=hub, user=user, by=user)
     assert not user.groups.filter(name=HUB_MANAGERS_GROUP).exists()
 
 
@@ -86,7 +88,7 @@ def test_user_profile_query_count_is_constant():
         hub_manager_add(hub=HubFactory(), user=user)
     with CaptureQueriesContext(connection) as queries:
         profile = user_profile(user)
-    assert len(profile.hubs) == 5
+    assert len(profile.memberships["hub_manager"]) == 5
     assert len(queries) == 3
 
 

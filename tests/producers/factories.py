@@ -4,7 +4,8 @@ import factory
 from django.contrib.auth import get_user_model
 from oscar.core.loading import get_model
 
-from producers.models import MemberRole, Producer, ProducerMembership
+from producers.models import Producer, ProducerMembership
+from tests.teams.factories import membership_factory
 
 Partner = get_model("partner", "Partner")
 Product = get_model("catalogue", "Product")
@@ -45,13 +46,7 @@ class ProducerFactory(factory.django.DjangoModelFactory):
     partner = factory.SubFactory(PartnerFactory, name=factory.SelfAttribute("..name"))
 
 
-class ProducerMembershipFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ProducerMembership
-
-    producer = factory.SubFactory(ProducerFactory)
-    user = factory.SubFactory(UserFactory)
-    role = MemberRole.OWNER
+ProducerMembershipFactory = membership_factory(ProducerMembership, ProducerFactory)
 
 
 class ProductClassFactory(factory.django.DjangoModelFactory):

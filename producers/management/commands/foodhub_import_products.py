@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from producers.import_services import import_run_now
 from producers.importing import MAX_IMPORT_BYTES
 from producers.models import Producer
-from producers.selectors import user_is_platform_admin
+from teams.selectors import user_is_platform_admin
 
 
 class Command(BaseCommand):
