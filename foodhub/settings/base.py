@@ -212,15 +212,24 @@ CACHES = {
 
 # --- Celery ----------------------------------------------------------------------------------
 # Default: kombu's filesystem transport, so a real worker and beat run with no broker server.
-BROKER_DIR = VAR_DIR / "broker"
+# Every folder it writes is named, under var/: left out, kombu writes "control/" into the
+# current directory (the repository root).
 CELERY_BROKER_URL = env_broker("CELERY_BROKER_URL", "filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
+
+
+def filesystem_broker_options(folder: Path) -> dict:
+    """kombu's filesystem transport options with all its folders under `folder`."""
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
+
+
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    filesystem_broker_options(VAR_DIR / "broker")
     if CELERY_BROKER_URL.startswith("filesystem")
     else {}
 )

@@ -1,4 +1,10 @@
-"""Production: every secret from the environment, refuses to start when unsafe."""
+"""Production: every secret from the environment, refuses to start when unsafe.
+
+No embedded fallback here: a missing DATABASE_URL or CELERY_BROKER_URL must stop start-up, not
+quietly put orders in a SQLite file and tasks in folders that no other machine reads.
+"""
+
+from urllib.parse import urlparse
 
 from .base import *  # noqa: F403
 from .env import EnvError, env_bool, env_int, env_str
@@ -10,6 +16,26 @@ if env_bool("DEBUG", False):
     raise EnvError("DEBUG is on: production settings refuse to start with DEBUG=1.")
 DEBUG = False
 
+if not env_str("DATABASE_URL"):
+    raise EnvError(
+        "DATABASE_URL is not set: production needs PostgreSQL "
+        "(postgres://USER:PASSWORD@HOST:PORT/NAME)."
+    )
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    raise EnvError(
+        "DATABASE_URL points at SQLite: production needs PostgreSQL "
+        "(postgres://USER:PASSWORD@HOST:PORT/NAME)."
+    )
+if not env_str("CELERY_BROKER_URL"):
+    raise EnvError("CELERY_BROKER_URL is not set: production needs redis://HOST:PORT/DB.")
+if urlparse(CELERY_BROKER_URL).scheme in {"filesystem", "memory"}:  # noqa: F405
+    raise EnvError(
+        f"CELERY_BROKER_URL={CELERY_BROKER_URL!r} only works on one machine: "  # noqa: F405
+        "production needs redis://HOST:PORT/DB (or amqp://)."
+    )
+
+# Static files: WhiteNoise (MIDDLEWARE) serves the manifest storage's hashed, compressed files
+# collected into STATIC_ROOT at image build; a proxy may serve STATIC_ROOT under /static/ instead.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
