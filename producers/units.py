@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from .money import round_money
 
@@ -42,7 +42,14 @@ def unit_price(*, price: Decimal, unit_type: str, unit_value: Decimal) -> tuple[
     return round_money(price / value), "item"
 
 
+PER_LABELS = {"kg": _("kg"), "L": _("L"), "item": _("item")}
+
+
+def per_label(per: str) -> str:
+    """What a unit price is per, in the active language: "kg", "L", "item" ("pièce")."""
+    return str(PER_LABELS[per])
+
+
 def unit_price_label(*, price: Decimal, unit_type: str, unit_value: Decimal, currency="€") -> str:
     amount, per = unit_price(price=price, unit_type=unit_type, unit_value=unit_value)
-    per_label = {"kg": _("kg"), "L": _("L"), "item": _("item")}[per]
-    return f"{amount} {currency}/{per_label}"
+    return f"{amount} {currency}/{per_label(per)}"

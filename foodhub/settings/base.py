@@ -109,12 +109,25 @@ MIDDLEWARE = [
 ROOT_URLCONF = "foodhub.urls"
 WSGI_APPLICATION = "foodhub.wsgi.application"
 
+TEMPLATE_DIRS = [BASE_DIR / "foodhub" / "templates"]
+
+
+def _loaders(kind: str) -> list:
+    """Cached loaders of one kind of template (see foodhub/template_loaders.py)."""
+    return [(
+        "django.template.loaders.cached.Loader",
+        [f"foodhub.template_loaders.{kind}FilesystemLoader",
+         f"foodhub.template_loaders.{kind}AppDirectoriesLoader"],
+    )]
+
+
 TEMPLATES = [
     {
+        # First: the default engine for template strings and everything but *.txt.
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "foodhub" / "templates"],
-        "APP_DIRS": True,
+        "DIRS": TEMPLATE_DIRS,
         "OPTIONS": {
+            "loaders": _loaders("Html"),
             "context_processors": [
                 "django.template.context_processors.debug",
                 "django.template.context_processors.request",
@@ -128,6 +141,13 @@ TEMPLATES = [
                 "foodhub.context_processors.navigation",
             ],
         },
+    },
+    {
+        # Plain-text templates (*.txt: e-mails, ours, Oscar's and Wagtail's): no HTML escaping.
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "NAME": "text",
+        "DIRS": TEMPLATE_DIRS,
+        "OPTIONS": {"loaders": _loaders("Text"), "autoescape": False},
     },
 ]
 
@@ -166,6 +186,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("FOODHUB_TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True
+# English dates day first on a 24-hour clock (foodhub/formats/en); French keeps Django's.
+FORMAT_MODULE_PATH = ["foodhub.formats"]
 FOODHUB_DEFAULT_CURRENCY = env_str("FOODHUB_CURRENCY", "EUR")
 OSCAR_DEFAULT_CURRENCY = FOODHUB_DEFAULT_CURRENCY
 
