@@ -6,7 +6,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F403 - Oscar's documented way to load its defaults
 
-from .env import env_bool, env_broker, env_database, env_int, env_list, env_str
+from .env import env_bool, env_broker, env_database, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("FOODHUB_VAR_DIR", str(BASE_DIR / "var")))
@@ -290,7 +290,9 @@ SITE_ID = 1
 
 # --- Wagtail ---------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Foodhub"
-WAGTAILADMIN_BASE_URL = env_str("FOODHUB_BASE_URL", "http://127.0.0.1:8000")
+# The site's address in links that leave it (e-mails): the demo serves on 127.0.0.1:$PORT.
+FOODHUB_BASE_URL = env_url("FOODHUB_BASE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
+WAGTAILADMIN_BASE_URL = FOODHUB_BASE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 

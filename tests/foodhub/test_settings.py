@@ -12,7 +12,10 @@ from foodhub.settings.env import EnvError, env_bool, env_broker, env_database
 ROOT = Path(__file__).resolve().parents[2]
 
 
-CONTROLLED = {"DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "DJANGO_SETTINGS_MODULE", "CACHE_URL"}
+CONTROLLED = {
+    "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "DJANGO_SETTINGS_MODULE", "CACHE_URL", "PORT",
+    "FOODHUB_BASE_URL",
+}
 STRONG_KEY = "k3y-" + "a1b2c3d4e5" * 6
 PRODUCTION = {
     "DJANGO_SETTINGS_MODULE": "foodhub.settings.production",
@@ -101,14 +104,8 @@ def test_production_refuses_a_single_machine_broker(url):
 
 
 def test_production_serves_static_files_through_whitenoise():
-    code = (
-        "from django.conf import settings; "
-        "print(settings.MIDDLEWARE[1]); print(settings.STORAGES['staticfiles']['BACKEND'])"
-    )
-    env = dict(PRODUCTION)
-    result = run([sys.executable, "-c", f"import django; django.setup(); {code}"], **env)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [
+    values = settings_values("MIDDLEWARE[1]", "STORAGES['staticfiles']['BACKEND']", **PRODUCTION)
+    assert values == [
         "whitenoise.middleware.WhiteNoiseMiddleware",
         "whitenoise.storage.CompressedManifestStaticFilesStorage",
     ]
@@ -185,3 +182,31 @@ def test_env_broker_rejects_unknown_scheme(monkeypatch):
     monkeypatch.setenv("CELERY_BROKER_URL", "kafka://localhost")
     with pytest.raises(EnvError, match="CELERY_BROKER_URL"):
         env_broker("CELERY_BROKER_URL", "filesystem://")
+
+
+def settings_values(*names, **env):
+    code = "from django.conf import settings; " + "; ".join(
+        f"print(settings.{name})" for name in names
+    )
+    result = run([sys.executable, "-c", f"import django; django.setup(); {code}"], **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_links_in_e_mails_follow_the_demo_port():
+    values = settings_values("FOODHUB_BASE_URL", "WAGTAILADMIN_BASE_URL",
+                             DJANGO_SETTINGS_MODULE="foodhub.settings.dev", PORT="8080")
+    assert values == ["http://127.0.0.1:8080", "http://127.0.0.1:8080"]
+
+
+def test_production_links_use_the_site_host_over_https():
+    assert settings_values("FOODHUB_BASE_URL", **PRODUCTION) == ["https://foodhub.example.org"]
+    env = production_without(FOODHUB_BASE_URL="https://www.foodhub.example.org/")
+    assert settings_values("WAGTAILADMIN_BASE_URL", **env) == ["https://www.foodhub.example.org"]
+
+
+def test_a_bad_site_address_fails_with_one_line():
+    line = one_error_line(run_manage("check", FOODHUB_BASE_URL="127.0.0.1:8080"))
+    assert "FOODHUB_BASE_URL='127.0.0.1:8080' is not a site address" in line
+    line = one_error_line(run_manage("check", **production_without(ALLOWED_HOSTS=".example.org")))
+    assert "set FOODHUB_BASE_URL=https://HOST" in line
