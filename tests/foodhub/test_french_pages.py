@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from oscar.core.loading import get_model
 
 from hubs.models import OrderCycle
 
@@ -79,3 +80,12 @@ def test_french_producer_pages_are_in_french(client, demo):
         main_text(client, "producer@example.org", f"{farm}/history/"),
         ["Modification", "Créé"], ["Changer"],
     )
+
+
+def test_french_shoppers_see_the_taxonomy_in_french(client, demo):
+    vegetables = get_model("catalogue", "Category").objects.get(name="Vegetables")
+    page = client.get(vegetables.get_absolute_url(), HTTP_ACCEPT_LANGUAGE=FRENCH)
+    text = html.unescape(page.content.decode())
+    assert ">Légumes</a>" in text and ">Crèmerie et œufs</a>" in text  # the navigation
+    assert "<h1>Légumes</h1>" in text and 'aria-current="page">Légumes</li>' in text
+    assert ">Vegetables</a>" not in text
