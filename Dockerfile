@@ -1,4 +1,5 @@
 # Production image: gunicorn for web, the same image runs the Celery worker and beat.
+# Static files are collected here and served by WhiteNoise from the web process.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -29,6 +30,7 @@ RUN pip install --no-cache-dir -c constraints.txt . \
     && useradd --create-home --uid 1000 foodhub \
     && mkdir -p /app/var/media /app/var/static /app/var/private \
     && SECRET_KEY=build-only-collectstatic-key-not-used-at-run-time-0123456789 \
+       DATABASE_URL=postgres://build@localhost/build CELERY_BROKER_URL=redis://localhost/0 \
        python manage.py collectstatic --no-input -v0 \
     && chown -R foodhub:foodhub /app/var
 

@@ -9,7 +9,7 @@ PIP_FLAGS := --disable-pip-version-check --no-input -q
 .PHONY: help venv demo test lint bench lock messages clean
 
 help:
-	@echo "make demo   - install, migrate, load demo data, serve http://127.0.0.1:8000 (Ctrl-C stops)"
+	@echo "make demo   - install, migrate, load demo data, serve http://127.0.0.1:8000 (PORT=8080 to change; Ctrl-C stops)"
 	@echo "make test   - run the whole suite (SQLite + eager Celery unless DATABASE_URL/CELERY_BROKER_URL)"
 	@echo "make bench  - run the benchmarks in bench/ and rewrite docs/performance.md"
 	@echo "make lint   - ruff and the import-linter contract"

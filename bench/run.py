@@ -33,7 +33,7 @@ WARMUP = 30
 def bench_env() -> dict:
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="foodhub.settings.production",
+        DJANGO_SETTINGS_MODULE="bench.settings",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="0",
@@ -274,7 +274,8 @@ in the test suite. Re-run after any change that touches a hot path and commit th
 ## Page latency (last run {dt.date.today().isoformat()})
 
 Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {database}, gunicorn with
-2 sync workers on 127.0.0.1, production settings, sequential requests (one connection each),
+2 sync workers on 127.0.0.1, `bench/settings.py` (DEBUG off, manifest static files),
+sequential requests (one connection each),
 {WARMUP} warm-up requests then {REQUESTS} measured (100 for the dashboard and the cycle
 editor, 50 saves). Data: the demo (8 producers, 67 products with 72 variants, 2 hubs with
 three cycles each) plus one generated producer with 5,000 variants (2,500 products,

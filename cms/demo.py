@@ -1,5 +1,7 @@
 """Demo data for the storefront: the Wagtail home page and both Site records."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.sites.models import Site as DjangoSite
 from django.db import transaction
@@ -33,13 +35,18 @@ def seed(*, stdout=None) -> dict:
             )
         )
     # Wagtail's own welcome page is replaced by ours as the default site's root.
+    # Both sites carry the address the demo is served on (links in Oscar's and Wagtail's
+    # e-mails); the default Wagtail site answers on any host anyway.
+    address = urlsplit(settings.FOODHUB_BASE_URL)
+    port = address.port or (443 if address.scheme == "https" else 80)
     Site.objects.update_or_create(
         is_default_site=True,
-        defaults={"hostname": "localhost", "port": 80, "root_page": home, "site_name": "Foodhub"},
+        defaults={"hostname": address.hostname, "port": port, "root_page": home,
+                  "site_name": "Foodhub"},
     )
     Page.objects.filter(depth=2).exclude(pk=home.pk).filter(slug="home").delete()
     DjangoSite.objects.update_or_create(
-        pk=settings.SITE_ID, defaults={"domain": "127.0.0.1:8000", "name": "Foodhub"}
+        pk=settings.SITE_ID, defaults={"domain": address.netloc, "name": "Foodhub"}
     )
     if stdout:
         stdout.write("  cms: home page and sites")

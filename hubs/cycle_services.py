@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
@@ -306,11 +306,10 @@ def notify_opened_cycles(*, now: dt.datetime | None = None) -> int:
             if not recipients:
                 continue
             context = {"cycle": cycle, "supplier": supplier}
-            send_mail(
-                subject=render_to_string("hubs/email/cycle_opened_subject.txt", context).strip(),
-                message=render_to_string("hubs/email/cycle_opened_body.txt", context),
-                from_email=None,
-                recipient_list=recipients,
-            )
+            with translation.override(cycle.hub.language):
+                subject = render_to_string("hubs/email/cycle_opened_subject.txt", context)
+                body = render_to_string("hubs/email/cycle_opened_body.txt", context)
+            send_mail(subject=subject.strip(), message=body, from_email=None,
+                      recipient_list=recipients)
             sent += 1
     return sent

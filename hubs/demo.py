@@ -46,9 +46,13 @@ HUBS = [
             "contact_email": "contact@panier-belleville.example.org",
             "minimum_order": Decimal("10"),
         },
-        "pickup": ("Local associatif", "12 rue Ramponeau, 75020 Paris", "Thursday 17:00-20:00"),
+        "pickup": ("Local associatif", "12 rue Ramponeau, 75020 Paris", "Jeudi 17 h - 20 h"),
         "zone": ("Paris 19e-20e", "75019, 75020", Decimal("4.50")),
         "iban": "FR7630006000011234567890189",
+        "payments": ("Paiement au retrait", "Espèces, chèque ou carte.", "Virement bancaire"),
+        "fees": ("Frais de fonctionnement du hub", "Livraison"),
+        "notes": ("Merci d'indiquer le numéro de commande du client sur chaque cagette.",
+                  "Sonnez à la porte de derrière."),
         "markup": Decimal("12"),
         "cycle_names": ("Marché de la semaine", "Marché de la semaine prochaine",
                         "Marché de la semaine dernière"),
@@ -75,6 +79,10 @@ HUBS = [
         "pickup": ("Community hall", "Riverside Community Hall, Cork", "Saturday 10:00-12:00"),
         "zone": ("Cork city", "T12*, T23*", Decimal("5.00")),
         "iban": "IE29AIBK93115212345678",
+        "payments": ("Pay at pickup", "Cash, cheque or card.", "Bank transfer"),
+        "fees": ("Hub running costs", "Delivery"),
+        "notes": ("Please label each crate with the customer's order number.",
+                  "Ring at the back door."),
         "markup": Decimal("15"),
         "cycle_names": ("Weekly market", "Next week's market", "Last week's market"),
         "suppliers": [
@@ -95,12 +103,13 @@ def _seed_places(hub: Hub, spec: dict) -> None:
         hub=hub, name=zone_name,
         defaults={"postcodes": postcodes, "fee": fee, "minimum_order": Decimal("25")},
     )
+    at_pickup, instructions, transfer_name = spec["payments"]
     PaymentMethod.objects.update_or_create(
         hub=hub, kind=PaymentMethod.Kind.AT_PICKUP,
-        defaults={"name": "Pay at pickup", "instructions": "Cash, cheque or card."},
+        defaults={"name": at_pickup, "instructions": instructions},
     )
     transfer = PaymentMethod(hub=hub, kind=PaymentMethod.Kind.BANK_TRANSFER,
-                             name="Bank transfer", iban=spec["iban"])
+                             name=transfer_name, iban=spec["iban"])
     transfer.full_clean()
     PaymentMethod.objects.update_or_create(
         hub=hub, kind=PaymentMethod.Kind.BANK_TRANSFER,
@@ -114,6 +123,8 @@ def _seed_cycles(hub: Hub, spec: dict) -> None:
     zone = ZoneInfo(hub.time_zone)
     today = timezone.now().astimezone(zone).replace(hour=9, minute=0, second=0, microsecond=0)
     current, upcoming, past = spec["cycle_names"]
+    running_costs, delivery_fee = spec["fees"]
+    note, dropoff_instructions = spec["notes"]
     point = hub.pickup_points.first()
     delivery = hub.delivery_zones.first()
     cycles = []
@@ -122,19 +133,19 @@ def _seed_cycles(hub: Hub, spec: dict) -> None:
             hub=hub, name=name, opens_at=today + dt.timedelta(days=opens),
             closes_at=today + dt.timedelta(days=opens + 5, hours=11),
             markup_percent=spec["markup"],  # a draft while it is filled, then published
-            note_to_producers="Please label each crate with the customer's order number.",
+            note_to_producers=note,
         )
         for producer in Producer.objects.filter(slug__in=spec["suppliers"]):
             cycle_supplier_add(
                 cycle=cycle, producer=producer,
                 dropoff_date=(today + dt.timedelta(days=opens + 6)).date(),
                 dropoff_time=dt.time(14, 0), dropoff_place=point.name,
-                dropoff_instructions="Ring at the back door.",
+                dropoff_instructions=dropoff_instructions,
             )
             cycle_offers_add(cycle=cycle, producer=producer)
-        cycle_fee_save(cycle=cycle, name="Hub running costs",
+        cycle_fee_save(cycle=cycle, name=running_costs,
                        kind=CycleFee.Kind.PER_ITEM_PERCENT, amount=Decimal("5"))
-        cycle_fee_save(cycle=cycle, name="Delivery", kind=CycleFee.Kind.PER_ORDER_FLAT,
+        cycle_fee_save(cycle=cycle, name=delivery_fee, kind=CycleFee.Kind.PER_ORDER_FLAT,
                        amount=delivery.fee, delivery_zone=delivery)
         window_day = (today + dt.timedelta(days=opens + 7)).date()
         cycle_window_save(cycle=cycle, pickup_point=point, date=window_day,

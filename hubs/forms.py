@@ -81,6 +81,7 @@ class FeeForm(_Bootstrap, forms.ModelForm):
     class Meta:
         model = CycleFee
         fields = ["name", "kind", "amount", "vat_rate", "delivery_zone"]
+        labels = {"delivery_zone": _("Delivery zone")}
 
     def __init__(self, *args, hub=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,7 +7,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -60,13 +60,18 @@ def hub_supplier_link(*, hub: Hub, producer) -> HubProducer:
 # --- producer relationships ------------------------------------------------------------------
 
 
-def _notify(*, recipients: list[str], template: str, context: dict) -> None:
-    """E-mail the other side of a relationship change, after the transaction commits."""
+def _notify(*, hub: Hub, recipients: list[str], template: str, context: dict) -> None:
+    """E-mail the other side of a relationship change, after the transaction commits.
+
+    In the hub's language: the hub's managers speak it, and a producer supplying the hub
+    deals with it in that language.
+    """
     recipients = sorted({r for r in recipients if r})
     if not recipients:
         return
-    subject = render_to_string(f"hubs/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"hubs/email/{template}_body.txt", context)
+    with translation.override(hub.language):
+        subject = render_to_string(f"hubs/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"hubs/email/{template}_body.txt", context)
     transaction.on_commit(
         lambda: send_mail(subject=subject, message=body, from_email=None,
                           recipient_list=recipients)
@@ -101,7 +106,7 @@ def relationship_request(*, hub: Hub, producer, by: str) -> HubProducer:
     link.status, link.ended_at, link.accepted_at = status, None, None
     link.save()
     recipients = _producer_emails(producer) if by == "hub" else _hub_emails(hub)
-    _notify(recipients=recipients, template=f"relationship_{status}",
+    _notify(hub=hub, recipients=recipients, template=f"relationship_{status}",
             context={"hub": hub, "producer": producer})
     return link
 
@@ -115,7 +120,7 @@ def relationship_accept(*, link: HubProducer, by: str) -> HubProducer:
     link.status, link.accepted_at = HubProducer.Status.ACTIVE, timezone.now()
     link.save(update_fields=["status", "accepted_at"])
     recipients = _hub_emails(link.hub) if by == "producer" else _producer_emails(link.producer)
-    _notify(recipients=recipients, template="relationship_accepted",
+    _notify(hub=link.hub, recipients=recipients, template="relationship_accepted",
             context={"hub": link.hub, "producer": link.producer})
     return link
 
@@ -136,7 +141,7 @@ def relationship_end(*, link: HubProducer, by: str) -> HubProducer:
     CycleOffer.objects.filter(cycle__in=future, supplier__producer=link.producer).delete()
     CycleSupplier.objects.filter(cycle__in=future, producer=link.producer).delete()
     recipients = _producer_emails(link.producer) if by == "hub" else _hub_emails(link.hub)
-    _notify(recipients=recipients, template="relationship_ended",
+    _notify(hub=link.hub, recipients=recipients, template="relationship_ended",
             context={"hub": link.hub, "producer": link.producer, "by": by})
     return link
 

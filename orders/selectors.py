@@ -49,6 +49,7 @@ def producer_sales_by_cycle(*, producer: Producer, limit: int = 12) -> list[dict
             cycle_id=F("order__cycle_link__cycle_id"),
             cycle_name=F("order__cycle_link__cycle__name"),
             hub_name=F("order__cycle_link__cycle__hub__name"),
+            hub_time_zone=F("order__cycle_link__cycle__hub__time_zone"),
             closes_at=F("order__cycle_link__cycle__closes_at"),
         )
         .annotate(quantity=Sum("quantity"), revenue=Sum("line_price_excl_tax"))
@@ -70,6 +71,7 @@ def producer_to_prepare(*, producer: Producer, now=None) -> list[dict]:
             cycle_id=F("order__cycle_link__cycle_id"),
             cycle_name=F("order__cycle_link__cycle__name"),
             hub_name=F("order__cycle_link__cycle__hub__name"),
+            hub_time_zone=F("order__cycle_link__cycle__hub__time_zone"),
             closes_at=F("order__cycle_link__cycle__closes_at"),
             sku=F("partner_sku"),
             product_title=F("title"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from .money import round_money
 
 THOUSAND = Decimal("1000")
@@ -38,4 +40,12 @@ def unit_price(*, price: Decimal, unit_type: str, unit_value: Decimal) -> tuple[
     if unit_type == "volume":
         return round_money(price * THOUSAND / value), "L"
     return round_money(price / value), "item"
+
+
+PER_LABELS = {"kg": _("kg"), "L": _("L"), "item": _("item")}
+
+
+def per_label(per: str) -> str:
+    """What a unit price is per, in the active language: "kg", "L", "item" ("pièce")."""
+    return str(PER_LABELS[per])
 

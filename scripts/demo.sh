@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DJANGO_SETTINGS_MODULE=foodhub.settings.dev
 BIN=.venv/bin
-PORT="${PORT:-8000}"
+# PORT=8080 make demo serves on another port; links in e-mails follow it (FOODHUB_BASE_URL).
+export PORT="${PORT:-8000}"
 mkdir -p var/log
 
 echo "==> Migrating the database (first run takes about 30 s)"

@@ -6,7 +6,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F403 - Oscar's documented way to load its defaults
 
-from .env import env_bool, env_broker, env_database, env_int, env_list, env_str
+from .env import env_bool, env_broker, env_database, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("FOODHUB_VAR_DIR", str(BASE_DIR / "var")))
@@ -110,12 +110,25 @@ MIDDLEWARE = [
 ROOT_URLCONF = "foodhub.urls"
 WSGI_APPLICATION = "foodhub.wsgi.application"
 
+TEMPLATE_DIRS = [BASE_DIR / "foodhub" / "templates"]
+
+
+def _loaders(kind: str) -> list:
+    """Cached loaders of one kind of template (see foodhub/template_loaders.py)."""
+    return [(
+        "django.template.loaders.cached.Loader",
+        [f"foodhub.template_loaders.{kind}FilesystemLoader",
+         f"foodhub.template_loaders.{kind}AppDirectoriesLoader"],
+    )]
+
+
 TEMPLATES = [
     {
+        # First: the default engine for template strings and everything but *.txt.
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "foodhub" / "templates"],
-        "APP_DIRS": True,
+        "DIRS": TEMPLATE_DIRS,
         "OPTIONS": {
+            "loaders": _loaders("Html"),
             "context_processors": [
                 "django.template.context_processors.debug",
                 "django.template.context_processors.request",
@@ -129,6 +142,13 @@ TEMPLATES = [
                 "foodhub.context_processors.navigation",
             ],
         },
+    },
+    {
+        # Plain-text templates (*.txt: e-mails, ours, Oscar's and Wagtail's): no HTML escaping.
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "NAME": "text",
+        "DIRS": TEMPLATE_DIRS,
+        "OPTIONS": {"loaders": _loaders("Text"), "autoescape": False},
     },
 ]
 
@@ -167,6 +187,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("FOODHUB_TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True
+# English dates day first on a 24-hour clock (foodhub/formats/en); French keeps Django's.
+FORMAT_MODULE_PATH = ["foodhub.formats"]
 FOODHUB_DEFAULT_CURRENCY = env_str("FOODHUB_CURRENCY", "EUR")
 OSCAR_DEFAULT_CURRENCY = FOODHUB_DEFAULT_CURRENCY
 
@@ -218,15 +240,24 @@ CACHES = {
 
 # --- Celery ----------------------------------------------------------------------------------
 # Default: kombu's filesystem transport, so a real worker and beat run with no broker server.
-BROKER_DIR = VAR_DIR / "broker"
+# Every folder it writes is named, under var/: left out, kombu writes "control/" into the
+# current directory (the repository root).
 CELERY_BROKER_URL = env_broker("CELERY_BROKER_URL", "filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
+
+
+def filesystem_broker_options(folder: Path) -> dict:
+    """kombu's filesystem transport options with all its folders under `folder`."""
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
+
+
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    filesystem_broker_options(VAR_DIR / "broker")
     if CELERY_BROKER_URL.startswith("filesystem")
     else {}
 )
@@ -265,7 +296,9 @@ SITE_ID = 1
 
 # --- Wagtail ---------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Foodhub"
-WAGTAILADMIN_BASE_URL = env_str("FOODHUB_BASE_URL", "http://127.0.0.1:8000")
+# The site's address in links that leave it (e-mails): the demo serves on 127.0.0.1:$PORT.
+FOODHUB_BASE_URL = env_url("FOODHUB_BASE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
+WAGTAILADMIN_BASE_URL = FOODHUB_BASE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 

@@ -89,3 +89,14 @@ def env_broker(name: str, default: str) -> str:
             "amqp://..., memory:// or filesystem://."
         )
     return url
+
+
+def env_url(name: str, default: str) -> str:
+    """An http(s) address without a trailing slash, e.g. the site's own for links in e-mails."""
+    url = env_str(name, default).rstrip("/")
+    parsed = urlparse(url)
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc or parsed.path:
+        raise EnvError(
+            f"{name}={url!r} is not a site address: expected https://HOST or http://HOST:PORT."
+        )
+    return url

@@ -22,12 +22,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 
 # Tests use their own broker folders so a running demo worker never takes their tasks.
 if CELERY_BROKER_URL.startswith("filesystem"):  # noqa: F405
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(VAR_DIR / "test-broker" / "queue"),  # noqa: F405
-        "data_folder_out": str(VAR_DIR / "test-broker" / "queue"),  # noqa: F405
-        "processed_folder": str(VAR_DIR / "test-broker" / "processed"),  # noqa: F405
-        "store_processed": False,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / "test-broker")  # noqa: F405
 
 # In-process cache unless a shared one is configured (the worker test sets its own).
 if not CACHE_URL:  # noqa: F405

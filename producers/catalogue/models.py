@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.catalogue.abstract_models import AbstractCategory, AbstractProduct
 
@@ -59,6 +60,17 @@ class Category(AbstractCategory):
     default_vat_rate = models.DecimalField(
         _("default VAT rate (%)"), max_digits=5, decimal_places=2, default=Decimal("5.5")
     )
+
+    @property
+    def local_name(self) -> str:
+        """The name in the active language: the French name when French is active."""
+        if self.name_fr and (translation.get_language() or "").startswith("fr"):
+            return self.name_fr
+        return self.name
+
+    def __str__(self) -> str:
+        # Form choices and lists show top-level categories (the food taxonomy) localised.
+        return self.local_name if self.depth == 1 else super().__str__()
 
 
 from oscar.apps.catalogue.models import *  # noqa: E402, F403 - must follow our Product (Oscar's rule)

@@ -96,5 +96,5 @@ class ProductCategoryView(_BrowseView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | {
-            "category": self.category, "summary": self.category.name,
+            "category": self.category, "summary": self.category.local_name,
         }

@@ -4,6 +4,7 @@ from django.core import mail
 
 from cms.models import WelcomeEmail
 from cms.tasks import send_welcome_email
+from tests.hubs.factories import HubFactory
 from tests.producers.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,14 @@ def test_welcome_email_is_in_the_language_the_user_registered_in(
     assert len(mail.outbox) == 1
     assert mail.outbox[0].subject == "Bienvenue sur Foodhub"
     assert "Bonjour nouveau@example.fr," in mail.outbox[0].body
+
+
+def test_welcome_text_part_is_plain_text_and_html_part_is_escaped():
+    user = UserFactory(email="o'neil@example.com")
+    HubFactory(name="Marché d'Été", is_visible=True)
+    assert send_welcome_email.delay(user.pk).get() is True
+    message = mail.outbox[0]
+    assert "Hello o'neil@example.com," in message.body
+    assert "- Marché d'Été (" in message.body
+    assert "&#x27;" not in message.body
+    assert "o&#x27;neil@example.com" in message.alternatives[0][0]

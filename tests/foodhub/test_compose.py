@@ -54,3 +54,15 @@ def test_dockerfile_installs_system_libraries():
     for package in ("libpango-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"):
         assert package in dockerfile
     assert "constraints.txt" in dockerfile
+
+
+def test_postgres_password_is_required_with_no_default():
+    """Compose stops with a message when POSTGRES_PASSWORD is unset: no well-known password."""
+    services = load()["services"]
+    required = "${POSTGRES_PASSWORD:?"
+    assert services["db"]["environment"]["POSTGRES_PASSWORD"].startswith(required)
+    for name in ("web", "worker", "beat"):
+        assert required in services[name]["environment"]["DATABASE_URL"], name
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert "POSTGRES_PASSWORD:-" not in text
+    assert "POSTGRES_PASSWORD=\n" in (ROOT / ".env.example").read_text()

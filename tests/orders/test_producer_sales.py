@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -102,3 +103,19 @@ def test_cycle_order_figures_in_one_query_for_the_hubs_cycles_list(cycle_with_of
     assert cycle_figures(cycle_ids=[cycle.id, quiet.id]) == {
         cycle.id: (2, Decimal("12.00")), quiet.id: (0, Decimal("0")),
     }
+
+
+def test_pages_show_closing_times_on_each_hubs_clock(client, farmer, cycle_with_offers, supplier):
+    cycle, offers = cycle_with_offers
+    cycle.hub.time_zone = "Pacific/Auckland"
+    cycle.hub.save()
+    cycle.closes_at = (cycle.closes_at + dt.timedelta(days=1)).replace(
+        hour=11, minute=30, second=0, microsecond=0, tzinfo=dt.UTC
+    )
+    cycle.save()
+    order_in(cycle, offers[0], 3)
+    local = cycle.closes_at.astimezone(ZoneInfo("Pacific/Auckland"))  # 23:30 or 00:30 there
+    html = client.get(f"/producer/{supplier.slug}/prepare/").content.decode()
+    assert f"closes {local:%d/%m/%Y %H:%M}" in html
+    html = client.get(f"/producer/{supplier.slug}/sales/").content.decode()
+    assert f"<td>{local:%d/%m/%Y}</td>" in html and f">{local:%d/%m}</text>" in html
