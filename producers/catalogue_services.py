@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from .descriptions import clean_description
 from .models import Producer
 from .product_input import InputError, ProductInput, validate_product
 
@@ -99,18 +100,21 @@ def _plan(rows: list, *, producers: dict[int, Producer]) -> _Plan:
     for row in rows:
         key = (row.producer_id, row.name)
         vat = _resolved_vat(row, default_rates)
+        # The validator cleaned it already; cleaning is idempotent, and keeps rows built
+        # elsewhere (the demo, later callers) from storing HTML as is.
+        description = clean_description(row.description)
         parent = parents.get(key) or plan.new_parents.get(key)
         parent_changed = False
         if parent is None:
             parent = Product(
                 structure=Product.PARENT, title=row.name, slug=slugify(row.name)[:255] or "product",
-                description=row.description, vat_rate=vat, is_public=True,
+                description=description, vat_rate=vat, is_public=True,
             )
             plan.new_parents[key] = parent
             plan.categories[key] = (parent, row.category_id)
         elif key not in seen_parents:
             # The first row of a product decides its shared fields.
-            target = {"title": row.name, "description": row.description, "vat_rate": vat}
+            target = {"title": row.name, "description": description, "vat_rate": vat}
             if any(getattr(parent, k) != v for k, v in target.items()):
                 for k, v in target.items():
                     setattr(parent, k, v)

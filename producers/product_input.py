@@ -6,6 +6,9 @@ returns errors keyed by field and variant index, or one `ImportRow` per variant 
 `catalogue_upsert`. Each source then shows the errors its own way: row and column for files,
 form fields for the form, `{"variants": [{"price": [...]}]}` for the API.
 
+Descriptions are plain text or rich text cleaned by an allow-list (`producers.descriptions`):
+the validator cleans them, so whatever the source, no script or event handler is stored.
+
 Pure Python: nothing here touches the database.
 """
 
@@ -18,6 +21,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from .descriptions import clean_description
 from .units import unit_label
 
 MAX_LENGTHS = {
@@ -149,7 +153,8 @@ def validate_product(
     """
     checker = _Checker()
     name = checker.text("name", product.name, required=_("Name is required."))
-    description = checker.text("description", product.description)
+    # Plain text, or rich text cleaned by the allow-list: never trusted HTML.
+    description = clean_description(checker.text("description", product.description))
     if product.category_id is None:
         checker.error("category", _("Category is required."))
     vat_rate = checker.vat_rate(product.vat_rate)
