@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import csv
 import random
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +18,7 @@ from producers.catalogue_services import catalogue_upsert
 from producers.importing import COLUMNS, ImportRow
 from producers.models import Producer
 from producers.services import producer_create
+from producers.spreadsheets import csv_lines
 
 Category = get_model("catalogue", "Category")
 Partner = get_model("partner", "Partner")
@@ -80,14 +80,17 @@ def clear() -> None:
 def write_import_csv(path: Path, *, rows: int = 10_000, producer_slug: str, seed: int = 7) -> None:
     """An Open Food Network product file with `rows` variants (two per product)."""
     rng = random.Random(seed)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
+
+    def lines():
+        yield COLUMNS
         for index in range(rows):
             _unit_type, value, code = rng.choice(UNITS)
-            writer.writerow([
+            yield [
                 producer_slug, f"IMP-{index:06d}", f"{rng.choice(WORDS)} {index // 2}", "",
                 rng.choice(CATEGORIES), "Imported.", value, code, "box" if not code else "",
                 f"{rng.randint(100, 2500) / 100:.2f}".replace(".", ","), rng.randint(0, 200),
                 "", "0", "", "",
-            ])
+            ]
+
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        handle.writelines(csv_lines(lines()))

@@ -40,16 +40,13 @@ def clean_description(text: str) -> str:
     """
     if not is_rich_text(text):
         return text
-    return _clean(text)
+    return _clean(text).strip()  # a removed tag can leave spaces at an end
 
 
 def description_html(text: str) -> SafeString:
     """A description as HTML for a page: plain text escaped (paragraphs and line breaks
     kept), rich text cleaned again by the allow-list."""
-    if is_rich_text(text):
-        html = _clean(text)
-    else:
-        html = linebreaks(text or "", autoescape=True)
+    html = _clean(text) if is_rich_text(text) else linebreaks(text or "", autoescape=True)
     # The one mark_safe of user text in the project: `html` is escaped text or nh3's output.
     return mark_safe(html)  # noqa: S308
 

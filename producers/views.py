@@ -3,7 +3,6 @@ team. Thin: they check the form, call a service or selector, and render."""
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 
 from django.contrib import messages
@@ -29,7 +28,7 @@ from .forms import (
     ProductForm,
     VariantFormSet,
 )
-from .importing import export_rows, write_xlsx
+from .importing import write_csv, write_xlsx
 from .models import ProducerInvitation, ProductImport
 from .product_input import ProductInput, product_changed
 from .selectors import (
@@ -260,11 +259,6 @@ def import_progress(request, slug: str, import_id: int):
     return JsonResponse(import_services.import_progress(product_import))
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 @require_GET
 def export(request, slug: str, fmt: str):
@@ -279,10 +273,7 @@ def export(request, slug: str, fmt: str):
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:
-        writer = csv.writer(_Echo())
-        response = StreamingHttpResponse(
-            (writer.writerow(row) for row in export_rows(items)), content_type="text/csv"
-        )
+        response = StreamingHttpResponse(write_csv(items), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{producer.slug}-products.{fmt}"'
     return response
 

@@ -16,7 +16,7 @@ from producers.product_input import ImportRow
 from .parser import parse_decimal, parse_vat_rate
 from .reader import COLUMNS, MAX_IMPORT_BYTES, MAX_ROWS, ImportFileError, read_table
 from .validator import RowError, ValidationResult, validate_rows
-from .writer import export_rows, write_xlsx
+from .writer import export_rows, write_csv, write_xlsx
 
 __all__ = [
     "COLUMNS",
@@ -31,5 +31,6 @@ __all__ = [
     "parse_vat_rate",
     "read_table",
     "validate_rows",
+    "write_csv",
     "write_xlsx",
 ]

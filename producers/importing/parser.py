@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from producers.product_input import ProductInput, VariantInput, shown
+from producers.spreadsheets import unescaped
 
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
 _PLAIN_NUMBER = re.compile(r"\d+(?:[.,]\d*)?|[.,]\d+")
@@ -192,11 +193,15 @@ def parse_row(
     errors: list[tuple[str, str]] = []
 
     def text(column: str) -> str:
+        # Text cells lose the apostrophe an export adds before a formula-like text.
+        return unescaped((cells.get(column) or "").strip())
+
+    def number(column: str) -> str:
         return (cells.get(column) or "").strip()
 
     def value(column: str, parse, default=None):
         try:
-            return parse(text(column))
+            return parse(number(column))
         except ValueError as exc:
             errors.append((column, str(exc)))
             return default

@@ -1,16 +1,17 @@
 """Writing a catalogue in the import format (CSV rows or an XLSX workbook): reading the
-output back gives the same values."""
+output back gives the same values. Cells that a spreadsheet would run as formulas are
+written as text (`producers.spreadsheets`); the parser removes the CSV escape."""
 
 from __future__ import annotations
 
 import datetime
-import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
 from producers.money import round_money
 from producers.product_input import plain
+from producers.spreadsheets import csv_lines, xlsx_bytes
 from producers.units import unit_label
 
 from .reader import COLUMNS
@@ -52,26 +53,14 @@ def export_rows(items: Iterable[dict]) -> Iterator[list[str]]:
         yield [str(cells[column]) for column in COLUMNS]
 
 
+def write_csv(items: Iterable[dict]) -> Iterator[str]:
+    """Yield the products as CSV lines (for streaming), formula-like text escaped."""
+    return csv_lines(export_rows(items))
+
+
 def write_xlsx(items: Iterable[dict]) -> bytes:
     """Return the products as an XLSX workbook, every cell stored as text."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Products")
-    for row in export_rows(items):
-        cells: list[Any] = []
-        for text in row:
-            if text.startswith("="):  # openpyxl would store it as a formula: force text
-                cell = WriteOnlyCell(sheet, value=text)
-                cell.data_type = "s"
-                cells.append(cell)
-            else:
-                cells.append(text)
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(export_rows(items), title="Products")
 
 
 def _export_units(unit_type: str, value: Decimal) -> tuple[str, str]:

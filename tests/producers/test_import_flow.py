@@ -104,6 +104,28 @@ def test_export_then_reimport_changes_nothing(client, member, django_capture_on_
     assert "3 unchanged" in response.content.decode()
 
 
+def test_export_escapes_formulas_and_reimports_unchanged(
+    client, member, django_capture_on_commit_callbacks
+):
+    upload(client, HEADER + (
+        ',-A-1,"=HYPERLINK(""http://evil.example"",""Apples"")",@x,Fruit,'
+        '"+33 <b>ring</b> <img src=x onerror=alert(1)>",1,kg,,2.90,10,,0,=cmd,\n'
+    ))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/producer/ferme-a/imports/{ProductImport.objects.get().id}/")
+    product = Product.objects.get(structure="parent")
+    assert product.title == '=HYPERLINK("http://evil.example","Apples")'
+    assert product.description == "+33 <b>ring</b>"  # allow-listed rich text
+    exported = b"".join(client.get("/producer/ferme-a/export.csv").streaming_content).decode()
+    row = exported.splitlines()[1]
+    assert row.startswith("ferme-a,'-A-1,\"'=HYPERLINK(") and ",'@x," in row and ",'=cmd," in row
+    response = upload(client, exported.encode(), name="export.csv")
+    assert "1 unchanged" in response.content.decode()
+    xlsx = client.get("/producer/ferme-a/export.xlsx").content
+    response = upload(client, xlsx, name="export.xlsx")
+    assert "1 unchanged" in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -334,6 +334,16 @@ ITEMS[0] |= {
     "display_name": "Carrots, new season", "description": 'Sweet "nantaise" carrots;\nwashed.',
     "available_on": datetime.date(2025, 3, 1), "shipping_category": "Ambient",
 }  # fmt: skip
+# Text a spreadsheet would run as a formula, in every text column a producer writes; and a
+# text that starts with the CSV escape itself.
+FORMULA_ITEM = {
+    "producer": "bois", "sku": "-SKU-1", "name": '=HYPERLINK("http://evil.example","Leeks")',
+    "display_name": "@SUM(1+1)", "category": "Vegetables", "description": "+33 1 23 45 67 89",
+    "unit_type": "items", "unit_value": Decimal("1"), "unit_label": "'=bunch",
+    "price": Decimal("1.5"), "on_hand": 4, "on_demand": False, "vat_rate": None,
+    "shipping_category": "=1+2",
+}  # fmt: skip
+ITEMS.append(FORMULA_ITEM)
 
 
 def expected_row(item):
@@ -356,6 +366,7 @@ def test_export_rows_formats_cells():
         ["1500", "ml", "", "1234.50", "0", "1", "20"],
         ["6", "", "box of 6", "0.99", "1", "0", "5.5"],
         ["250", "ml", "", "0.00", "3", "0", "0"],
+        ["1", "", "'=bunch", "1.50", "4", "0", ""],
     ]
     assert cells[0]["available_on"] == "2025-03-01"
 
@@ -363,9 +374,7 @@ def test_export_rows_formats_cells():
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_export_then_import_gives_the_same_rows(kind):
     if kind == "csv":
-        out = io.StringIO()
-        csv.writer(out).writerows(importing.export_rows(ITEMS))
-        data = out.getvalue().encode("utf-8")
+        data = "".join(importing.write_csv(ITEMS)).encode("utf-8")
     else:
         data = importing.write_xlsx(ITEMS)
     header, rows = read_table(data, f"products.{kind}")
