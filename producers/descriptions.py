@@ -40,7 +40,11 @@ def clean_description(text: str) -> str:
     """
     if not is_rich_text(text):
         return text
-    return _clean(text).strip()  # a removed tag can leave spaces at an end
+    cleaned = _clean(text).strip()  # a removed tag can leave spaces at an end
+    if cleaned and not is_rich_text(cleaned):
+        # Every tag was removed: keep it rich text (its "&amp;" are entities, not text).
+        cleaned = f"<p>{cleaned}</p>"
+    return cleaned
 
 
 def description_html(text: str) -> SafeString:
