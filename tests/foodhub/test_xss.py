@@ -504,3 +504,22 @@ def test_html_e_mails_escape_what_users_wrote(world):
 
 def test_user_model_is_the_walked_one():
     assert get_user_model()._meta.label in WALKED_MODELS
+
+
+def test_javascript_urls_are_refused_where_urls_are_accepted(client):
+    user = UserFactory(email="farmer@example.com")
+    producer = ProducerFactory(name="Ferme A", slug="ferme-a")
+    producer_member_add(producer=producer, user=user, role="owner")
+    api = APIClient()
+    api.force_authenticate(user)
+    response = api.patch(f"/api/v1/producers/{producer.id}/",
+                         {"website": "javascript:alert(1)"}, format="json")
+    assert response.status_code == 400 and "website" in response.json()
+    client.force_login(user)
+    response = client.post(f"/producer/{producer.slug}/profile/", {
+        "action": "profile", "name": "Ferme A", "country": "FR",
+        "website": "javascript:alert(1)",
+    })
+    assert "website" in response.context["form"].errors
+    producer.refresh_from_db()
+    assert producer.website == ""
