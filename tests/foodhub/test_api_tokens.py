@@ -283,3 +283,18 @@ def test_tokens_issued_before_the_upgrade_keep_working_until_their_expiry(ana, s
     assert works(legacy_key)
     with time_machine.travel(timezone.now() + dt.timedelta(hours=25)):
         assert not works(legacy_key)
+
+
+def test_the_django_admin_lists_tokens_without_keys_and_revokes_them(ana, client):
+    issued = log_in(name="Phone")
+    admin = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    page = client.get("/django-admin/foodhub/apitoken/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Phone" in html and issued["token"] not in html
+    assert client.get("/django-admin/foodhub/apitoken/add/").status_code == 403
+    client.post(
+        f"/django-admin/foodhub/apitoken/{issued['id']}/delete/", {"post": "yes"}
+    )
+    assert not works(issued["token"])

@@ -224,3 +224,48 @@ def test_registration_still_logs_the_new_shopper_in(client):
 def test_the_test_clients_login_still_works(client):
     UserFactory(email=EMAIL)
     assert client.login(username=EMAIL, password=PASSWORD)
+
+
+def test_logging_into_my_account_does_not_reset_my_guesses_at_another(admin_user):
+    login = LOGINS[0]
+    mine = UserFactory(email="mallory@example.com")
+    address = {"REMOTE_ADDR": "203.0.113.9"}
+    for _ in range(_limit() - 1):
+        login.post(Client(), EMAIL, "guess", **address)
+        assert login.accepted(login.post(Client(), mine.email, PASSWORD, **address))
+    login.post(Client(), EMAIL, "guess", **address)
+    response = login.post(Client(), EMAIL, PASSWORD, REMOTE_ADDR="192.0.2.50")
+    assert response.status_code == 429
+
+
+def test_failed_logins_keep_no_typed_password():
+    from axes.models import AccessAttempt
+
+    Client().post("/shop/accounts/login/", {
+        "login-username": "ana@example.com", "login-password": "Hunter2-secret",
+        "login_submit": "1",
+    })
+    Client().post("/cms/login/", {"username": "ana@example.com", "password": "Hunter2-secret"})
+    attempts = list(AccessAttempt.objects.values("post_data", "get_data", "username"))
+    assert attempts
+    assert not any("Hunter2-secret" in str(attempt) for attempt in attempts)
+
+
+def test_api_lockout_says_when_to_retry(admin_user):
+    login = LOGINS[3]
+    for _ in range(_limit()):
+        login.post(APIClient(), EMAIL, "wrong")
+    response = login.post(APIClient(), EMAIL, PASSWORD)
+    assert response.status_code == 429
+    assert response["Retry-After"] == str(int(_cool_off().total_seconds()))
+    assert response.json() == {
+        "detail": "Too many failed login attempts: please wait 15 minutes before trying again."
+    }
+
+
+def test_lockout_page_offers_a_password_reset(admin_user):
+    login = LOGINS[0]
+    for _ in range(_limit()):
+        response = login.post(Client(), EMAIL, "wrong")
+    assert response.status_code == 429
+    assert 'href="/shop/password-reset/"' in response.content.decode()
