@@ -8,3 +8,11 @@ from django.core import management
 def clear_expired_sessions() -> None:
     """Delete expired sessions; idempotent, safe to retry."""
     management.call_command("clearsessions")
+
+
+@shared_task(name="foodhub.tasks.delete_expired_api_tokens")
+def delete_expired_api_tokens() -> int:
+    """Delete API tokens past their expiry; idempotent."""
+    from foodhub.services import api_tokens_delete_expired
+
+    return api_tokens_delete_expired()

@@ -8,10 +8,12 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from foodhub import api, views
+from foodhub import account_views, api, views
 
 api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="auth-token"),
+    path("auth/tokens/", api.TokenListView.as_view(), name="auth-tokens"),
+    path("auth/tokens/<int:pk>/", api.TokenDetailView.as_view(), name="auth-token-detail"),
     path("me/", api.MeView.as_view(), name="me"),
     path("", include("producers.api_urls")),
     path("", include("hubs.api_urls")),
@@ -35,6 +37,8 @@ urlpatterns = [
     path("producer/", include("producers.urls")),
     path("hub/", include("hubs.urls")),
     path("shop-in/", include("orders.urls")),
+    # Our page in Oscar's account area (before Oscar's URLs, which would not match it anyway).
+    path("shop/accounts/api-tokens/", include(account_views.urls)),
     # Oscar claims "" for a redirect named "home", so it lives under /shop/.
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
 ]

@@ -105,6 +105,17 @@ def cycle_with_offers(open_cycle, supplier):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_throttles(monkeypatch):
+    """Each test has its own API throttle counts, whatever cache is configured (Redis in CI)."""
+    import uuid
+
+    from django.core.cache.backends.locmem import LocMemCache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    monkeypatch.setattr(SimpleRateThrottle, "cache", LocMemCache(f"throttle-{uuid.uuid4()}", {}))
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default():
     """Requests in French leave French active in the thread; each test starts in English."""
     from django.utils import translation

@@ -1,12 +1,22 @@
 """Settings shared by every environment; values that differ per machine come from it."""
 
+import datetime as dt
 from pathlib import Path
 
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F403 - Oscar's documented way to load its defaults
 
-from .env import env_bool, env_broker, env_database, env_int, env_list, env_str, env_url
+from .env import (
+    env_bool,
+    env_broker,
+    env_database,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("FOODHUB_VAR_DIR", str(BASE_DIR / "var")))
@@ -84,11 +94,12 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
-    # API
+    # API (tokens are foodhub.ApiToken, not DRF's authtoken)
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Login lock-outs
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +116,8 @@ MIDDLEWARE = [
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as axes documents: turns a lock-out flagged during the request into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "foodhub.urls"
@@ -167,12 +180,42 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ----------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # First: refuses locked-out accounts and addresses before any password is checked.
+    "foodhub.login_throttle.LoginThrottleBackend",
     "oscar.apps.customer.auth_backends.EmailBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Django's default /accounts/login/ would fall into Wagtail's catch-all.
 LOGIN_URL = reverse_lazy("customer:login")
 LOGIN_REDIRECT_URL = reverse_lazy("role-home")
+
+# --- Login lock-outs (django-axes, foodhub/login_throttle.py) and the client's address --------
+# Addresses (IPs or CIDRs) of the reverse proxies in front of the site: X-Forwarded-For is
+# believed only from them. Behind a proxy, leave it empty and every client has its address.
+FOODHUB_TRUSTED_PROXIES = env_networks("FOODHUB_TRUSTED_PROXIES")
+FOODHUB_LOGIN_COOLOFF_MINUTES = env_int("FOODHUB_LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+AXES_FAILURE_LIMIT = env_int("FOODHUB_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=FOODHUB_LOGIN_COOLOFF_MINUTES)
+# Either one locks: an account tried from many addresses, an address trying many accounts.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "foodhub.login_throttle.account_key"
+AXES_CLIENT_IP_CALLABLE = "foodhub.login_throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "foodhub.login_throttle.lockout_response"
+AXES_HANDLER = "foodhub.login_throttle.LoginAttemptHandler"
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lock-out are refused without extending it: the owner gets in after it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# No record of successful logins (IP addresses kept for ever); failures expire with the lock.
+AXES_DISABLE_ACCESS_LOG = True
+# Masked in the failure records and logs (Oscar's login and registration fields are prefixed).
+AXES_SENSITIVE_PARAMETERS = [
+    "username", "ip_address", "email", "login-username", "login-password",
+    "registration-email", "registration-password1", "registration-password2",
+]
+
+# --- API tokens (foodhub.ApiToken) ----------------------------------------------------------
+FOODHUB_API_TOKEN_TTL_HOURS = env_int("FOODHUB_API_TOKEN_TTL_HOURS", 720, minimum=1)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -277,6 +320,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "foodhub.tasks.clear_expired_sessions",
         "schedule": 60 * 60 * 6,
     },
+    "delete-expired-api-tokens": {
+        "task": "foodhub.tasks.delete_expired_api_tokens",
+        "schedule": 60 * 60 * 6,
+    },
 }
 
 # --- Oscar -----------------------------------------------------------------------------------
@@ -306,7 +353,7 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "tx
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header makes unauthenticated calls 401, not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "foodhub.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -339,5 +386,7 @@ LOGGING = {
         # Wagtail logs every page action and django-tasks every background task at INFO.
         "wagtail": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        # Axes logs its start at INFO; failed logins and lock-outs (WARNING) still show.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from urllib.parse import urlparse
 
@@ -37,14 +38,17 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise EnvError(f"{name}={value!r} is not a boolean: expected one of 1/0, true/false, yes/no.")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise EnvError(f"{name}={value!r} is not an integer.") from None
+    if minimum is not None and number < minimum:
+        raise EnvError(f"{name}={value!r} is too small: expected {minimum} or more.")
+    return number
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -52,6 +56,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[str]:
+    """Comma-separated IP addresses or CIDR networks (e.g. "10.0.0.2,172.18.0.0/16")."""
+    entries = env_list(name, [])
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise EnvError(
+                f"{name}: {entry!r} is not an IP address or network (e.g. 10.0.0.2 or 10.0.0.0/8)."
+            ) from None
+    return entries
 
 
 _DB_SCHEMES = {"sqlite", "postgres", "postgresql", "pgsql"}

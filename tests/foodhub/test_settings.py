@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 CONTROLLED = {
     "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "DJANGO_SETTINGS_MODULE", "CACHE_URL", "PORT",
-    "FOODHUB_BASE_URL",
+    "FOODHUB_BASE_URL", "FOODHUB_TRUSTED_PROXIES", "FOODHUB_LOGIN_FAILURE_LIMIT",
+    "FOODHUB_LOGIN_COOLOFF_MINUTES", "FOODHUB_API_TOKEN_TTL_HOURS",
 }
 STRONG_KEY = "k3y-" + "a1b2c3d4e5" * 6
 PRODUCTION = {
@@ -23,6 +24,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "foodhub.example.org",
     "DATABASE_URL": "postgres://foodhub:secret@db.example.org:5432/foodhub",
     "CELERY_BROKER_URL": "redis://redis.example.org:6379/0",
+    "FOODHUB_TRUSTED_PROXIES": "172.18.0.0/16",
 }
 
 
@@ -210,3 +212,34 @@ def test_a_bad_site_address_fails_with_one_line():
     assert "FOODHUB_BASE_URL='127.0.0.1:8080' is not a site address" in line
     line = one_error_line(run_manage("check", **production_without(ALLOWED_HOSTS=".example.org")))
     assert "set FOODHUB_BASE_URL=https://HOST" in line
+
+
+def test_production_warns_when_no_proxy_is_trusted():
+    result = run_manage("check", **production_without("FOODHUB_TRUSTED_PROXIES"))
+    assert result.returncode == 0, result.stderr
+    assert "foodhub.W001" in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("FOODHUB_TRUSTED_PROXIES", "10.0.0.1,proxy.local", "'proxy.local' is not an IP address"),
+        ("FOODHUB_LOGIN_FAILURE_LIMIT", "0", "too small: expected 1 or more"),
+        ("FOODHUB_LOGIN_COOLOFF_MINUTES", "soon", "is not an integer"),
+        ("FOODHUB_API_TOKEN_TTL_HOURS", "-1", "too small: expected 1 or more"),
+    ],
+)
+def test_bad_login_and_token_settings_fail_with_one_line(name, value, message):
+    line = one_error_line(run_manage("check", **{name: value}))
+    assert name in line and message in line
+
+
+def test_login_and_token_settings_come_from_the_environment():
+    values = settings_values(
+        "FOODHUB_TRUSTED_PROXIES", "AXES_FAILURE_LIMIT", "AXES_COOLOFF_TIME.total_seconds()",
+        "FOODHUB_API_TOKEN_TTL_HOURS",
+        FOODHUB_TRUSTED_PROXIES="10.0.0.2, 172.18.0.0/16", FOODHUB_LOGIN_FAILURE_LIMIT="8",
+        FOODHUB_LOGIN_COOLOFF_MINUTES="30", FOODHUB_API_TOKEN_TTL_HOURS="24",
+        DJANGO_SETTINGS_MODULE="foodhub.settings.dev",
+    )
+    assert values == ["['10.0.0.2',", "'172.18.0.0/16']", "8", "1800.0", "24"]

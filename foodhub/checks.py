@@ -1,0 +1,20 @@
+"""System checks of the wiring package."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Warning
+
+
+def trusted_proxies_check(app_configs=None, **kwargs):
+    """Behind a proxy with none trusted, every client shares its address: warn at start-up."""
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and not settings.FOODHUB_TRUSTED_PROXIES:
+        return [Warning(
+            "FOODHUB_TRUSTED_PROXIES is empty although the site expects a proxy in front "
+            "(SECURE_PROXY_SSL_HEADER): every client would then have the proxy's address, and "
+            "a few failed logins would lock everyone out of logging in.",
+            hint="Set FOODHUB_TRUSTED_PROXIES to the proxy's address or network "
+                 "(e.g. 172.18.0.0/16), or serve the site without a proxy.",
+            id="foodhub.W001",
+        )]
+    return []
