@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from producers.parsing import MAX_INT, IdField, IdListField
+
 from .models import (
     CycleFee,
     DeliveryZone,
@@ -56,8 +58,8 @@ class DropoffForm(forms.Form):
 
 
 class OfferRowForm(forms.Form):
-    offer_id = forms.IntegerField(widget=forms.HiddenInput)
-    cap = forms.IntegerField(label=_("Cap"), required=False, min_value=0)
+    offer_id = IdField()
+    cap = forms.IntegerField(label=_("Cap"), required=False, min_value=0, max_value=MAX_INT)
     markup_percent = forms.DecimalField(
         label=_("Markup %"), required=False, min_value=0, max_digits=6, decimal_places=2
     )
@@ -68,6 +70,35 @@ class OfferRowForm(forms.Form):
 
 
 OfferFormSet = forms.formset_factory(OfferRowForm, extra=0, max_num=200, validate_max=True)
+PREVIEW_MAX_OFFERS = 200
+
+
+class OfferSearchForm(forms.Form):
+    """The cycle editor's search box."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+
+
+class EditorPlaceForm(OfferSearchForm):
+    """Where the editor was (search and page), carried through a save as `next_query`."""
+
+    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_INT)
+
+
+class PreviewForm(forms.Form):
+    """The live price preview: a markup typed but not saved, for some offers of the page."""
+
+    markup_percent = forms.DecimalField(
+        required=False, min_value=0, max_digits=6, decimal_places=2,
+        error_messages={"min_value": _("The markup cannot be negative.")},
+    )
+    offers = IdListField(limit=PREVIEW_MAX_OFFERS)
+
+
+class RowIdForm(forms.Form):
+    """One row named by a button (a fee or window to delete)."""
+
+    delete = IdField()
 
 
 class _Bootstrap:

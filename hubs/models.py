@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from pycountry import currencies
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
@@ -24,6 +25,27 @@ HUB_MANAGERS_GROUP = "Hub managers"
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+# ISO 4217 codes that are not money a shop can price in: funds, precious metals, accounting
+# units, the testing code and "no currency".
+NOT_CURRENCIES = frozenset({
+    "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW",
+    "XAG", "XAU", "XPD", "XPT",
+    "XAD", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA",
+    "XTS", "XXX",
+})
+
+
+def validate_currency(value: str) -> None:
+    """A real currency's ISO 4217 code (EUR, CHF, XOF), as pycountry lists them."""
+    if not (len(value) == 3 and value.isupper() and value not in NOT_CURRENCIES
+            and currencies.get(alpha_3=value)):
+        raise ValidationError(
+            _("%(value)s is not a currency code: use the three capital letters of ISO 4217, "
+              "e.g. EUR."),
+            params={"value": value},
+        )
 
 
 def validate_iban(value: str) -> None:
@@ -46,7 +68,9 @@ class Hub(models.Model):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Europe/Paris", validators=[validate_time_zone]
     )
-    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    currency = models.CharField(
+        _("currency"), max_length=3, default="EUR", validators=[validate_currency]
+    )
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="fr"
     )

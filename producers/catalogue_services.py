@@ -22,7 +22,7 @@ from oscar.core.loading import get_model
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .models import Producer
-from .product_input import InputError, ProductInput, validate_product
+from .product_input import InputError, ProductInput, shown, validate_product
 
 Product = get_model("catalogue", "Product")
 ProductClass = get_model("catalogue", "ProductClass")
@@ -238,6 +238,9 @@ def product_save(
     check = validate_product(product, producer_id=producer.pk)
     if not check.is_valid:
         return None, check.errors
+    taken = _skus_of_other_products(producer=producer, parent=parent, rows=check.rows)
+    if taken:
+        return None, taken
     name = check.rows[0].name
     if parent is not None and parent.title != name:
         # Rename in place so the product keeps its photos and order history.
@@ -257,6 +260,25 @@ def product_save(
     if image is not None:
         ProductImage.objects.create(product=parent, original=image, display_order=0)
     return parent, []
+
+
+def _skus_of_other_products(*, producer: Producer, parent, rows: list) -> list[InputError]:
+    """A form or API call names the variants of one product: a SKU of another product of the
+    producer is refused (files upsert by SKU and may move a variant; a form must not)."""
+    records = StockRecord.objects.filter(
+        partner_id=producer.partner_id, partner_sku__in=[row.sku for row in rows]
+    ).select_related("product__parent")
+    if parent is not None:
+        records = records.exclude(product__parent_id=parent.pk)
+    owners = {
+        record.partner_sku: (record.product.parent or record.product).title for record in records
+    }
+    return [
+        InputError("sku", _("SKU %(sku)s is already used by another product (%(product)s): "
+                            "choose another SKU, or edit that product.")
+                   % {"sku": shown(row.sku), "product": shown(owners[row.sku])}, row.row)
+        for row in rows if row.sku in owners
+    ]
 
 
 def _set_categories(plan: _Plan) -> None:

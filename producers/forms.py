@@ -12,6 +12,7 @@ from oscar.core.loading import get_model
 from .importing import MAX_IMPORT_BYTES
 from .importing.parser import parse_optional_decimal, parse_stock
 from .models import Certification, Producer
+from .parsing import MAX_INT, IdField
 
 Category = get_model("catalogue", "Category")
 
@@ -106,7 +107,7 @@ class ProductForm(forms.Form):
 
 
 class VariantForm(forms.Form):
-    stockrecord_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    stockrecord_id = IdField(required=False)
     sku = forms.CharField(label=_("SKU"), max_length=128)
     display_name = forms.CharField(label=_("Variant name"), max_length=255, required=False)
     units = ParsedTextField(label=_("Unit value"), parse=parse_optional_decimal)
@@ -133,9 +134,9 @@ NewVariantFormSet = forms.formset_factory(VariantForm, extra=3, max_num=30, vali
 
 
 class BulkEditRowForm(forms.Form):
-    stockrecord_id = forms.IntegerField(widget=forms.HiddenInput)
+    stockrecord_id = IdField()
     price = forms.DecimalField(label=_("Price"), min_value=0, decimal_places=2, max_digits=12)
-    num_in_stock = forms.IntegerField(label=_("Stock"), min_value=0)
+    num_in_stock = forms.IntegerField(label=_("Stock"), min_value=0, max_value=MAX_INT)
     on_demand = forms.BooleanField(label=_("On demand"), required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False)
 

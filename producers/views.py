@@ -31,6 +31,7 @@ from .forms import (
 )
 from .importing import export_rows, write_xlsx
 from .models import ProducerInvitation, ProductImport
+from .parsing import posted_id
 from .product_input import ProductInput, product_changed
 from .selectors import (
     dashboard_summary,
@@ -309,9 +310,11 @@ def profile(request, slug: str):
         messages.success(request, _("Photo added."))
         return redirect("producers:profile", slug=producer.slug)
     if action == "remove-photo":
-        photo_id = request.POST.get("photo", "")
-        if photo_id.isdigit():
-            services.producer_photo_remove(producer=producer, photo_id=int(photo_id))
+        photo_id = posted_id(request.POST, "photo")
+        if photo_id is None:
+            messages.error(request, _("Nothing was removed: unknown photo."))
+        else:
+            services.producer_photo_remove(producer=producer, photo_id=photo_id)
         return redirect("producers:profile", slug=producer.slug)
     context = _base_context(request, producer, "profile") | {
         "form": form, "photo_form": photo_form, "photos": producer.photos.all(),
