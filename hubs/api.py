@@ -20,7 +20,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from producers.models import Producer
-from producers.parsing import ApiIdField, ModelSerializer, Rfc3339DateTimeField
+from producers.parsing import (
+    ApiIdField,
+    ModelSerializer,
+    PrimaryKeyRelatedField,
+    Rfc3339DateTimeField,
+)
 from producers.selectors import producers_for_user
 from teams.selectors import user_is_platform_admin
 
@@ -89,7 +94,7 @@ class OrderCycleSerializer(ModelSerializer):
     cycle's producers: it is left out unless the cycle's id is in the `note_readers` context."""
 
     status = serializers.SerializerMethodField()
-    hub = serializers.PrimaryKeyRelatedField(queryset=Hub.objects.all())
+    hub = PrimaryKeyRelatedField(queryset=Hub.objects.all())
     publish = serializers.BooleanField(write_only=True, required=False, default=False)
 
     class Meta:
@@ -341,8 +346,8 @@ class OrderCycleProducts(APIView):
 
 
 class RelationshipSerializer(ModelSerializer):
-    hub = serializers.PrimaryKeyRelatedField(queryset=Hub.objects.all())
-    producer = serializers.PrimaryKeyRelatedField(queryset=Producer.objects.all())
+    hub = PrimaryKeyRelatedField(queryset=Hub.objects.all())
+    producer = PrimaryKeyRelatedField(queryset=Producer.objects.all())
 
     class Meta:
         model = HubProducer

@@ -26,7 +26,7 @@ from . import catalogue_services, import_services, services
 from .forms import ImportUploadForm
 from .importing.parser import parse_optional_decimal, parse_stock
 from .models import Certification, Producer, ProductImport
-from .parsing import MAX_INT, ModelSerializer
+from .parsing import MAX_INT, ModelSerializer, PrimaryKeyRelatedField
 from .product_input import ProductInput, product_changed
 from .selectors import producers_for_user, product_input_for
 from .units import unit_price
@@ -157,7 +157,7 @@ class ProductInputSerializer(serializers.Serializer):
 
     name = serializers.CharField()
     description = serializers.CharField(required=False, allow_blank=True)
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(depth=1))
+    category = PrimaryKeyRelatedField(queryset=Category.objects.filter(depth=1))
     vat_rate = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False,
         allow_null=True,

@@ -124,9 +124,10 @@ class Producer(models.Model):
             raise ValidationError({"certifications": _("Give a list of certification codes.")})
         if set(certifications) - set(Certification.values):
             raise ValidationError({"certifications": _("Unknown certification.")})
+        # Stored compact once valid; clean() also runs after a field error, on the raw text.
         if self.company_number:
             self.company_number = siret.compact(self.company_number)
-        if self.vat_number:
+        if self.vat_number and eu_vat.is_valid(self.vat_number):
             self.vat_number = eu_vat.compact(self.vat_number)
 
 

@@ -37,6 +37,27 @@ class IdField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
+class DecimalField(forms.DecimalField):
+    """Django's DecimalField, refusing NaN and infinities as soon as it reads them.
+
+    Django refuses them only when validating, but a formset first asks each row whether it
+    changed, comparing the typed value with the initial one, and `Decimal("sNaN")` raises on
+    any comparison."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None and not value.is_finite():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return value
+
+
+def finite_decimals(model_field, **kwargs):
+    """A ModelForm's `Meta.formfield_callback`: decimal columns read by `DecimalField`."""
+    if isinstance(model_field, models.DecimalField):
+        kwargs.setdefault("form_class", DecimalField)
+    return model_field.formfield(**kwargs)
+
+
 class IdListField(forms.CharField):
     """Ids separated by commas ("12,15"), at most `limit` of them; empty gives []."""
 
@@ -88,6 +109,17 @@ class ApiIdField(serializers.IntegerField):
         super().__init__(**kwargs)
 
 
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """DRF's, answering 400 for an id the query cannot take: a JSON `1e999999` is a float
+    infinity, which DRF hands to the query as is."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except OverflowError:
+            self.fail("does_not_exist", pk_value=data)
+
+
 class Rfc3339DateTimeField(serializers.DateTimeField):
     """Times as RFC 3339 allows them: an offset in whole minutes.
 
@@ -104,8 +136,10 @@ class Rfc3339DateTimeField(serializers.DateTimeField):
 
 
 class ModelSerializer(serializers.ModelSerializer):
-    """DRF's ModelSerializer with every model time written by `Rfc3339DateTimeField`."""
+    """DRF's ModelSerializer with every model time written by `Rfc3339DateTimeField` and
+    relations read by our `PrimaryKeyRelatedField`."""
 
+    serializer_related_field = PrimaryKeyRelatedField
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: Rfc3339DateTimeField,

@@ -206,7 +206,8 @@ def product_archive(request, slug: str, product_id: int):
     parent = producer_product(producer=producer, product_id=product_id)
     outcome = catalogue_services.product_archive(producer=producer, product=parent)
     if outcome == "archived":
-        messages.success(request, _("Product archived: it was ordered before, so it is kept."))
+        messages.success(request, _("Product archived: it was ordered or offered in an order "
+                                    "cycle, so it is kept."))
     else:
         messages.success(request, _("Product deleted."))
     return redirect("producers:dashboard", slug=producer.slug)

@@ -204,3 +204,71 @@ def test_import_still_upserts_by_sku(farm):
     ))
     assert errors == [] and saved == other
     assert parent.pk != other.pk
+
+
+@pytest.mark.parametrize("price", ["sNaN", "NaN", "Infinity", "1e999999"])
+def test_dashboard_price_must_be_a_number(client, member, farm, price):
+    # A formset compares each row with its initial values first: Decimal("sNaN") raised there.
+    records = list(StockRecord.objects.filter(partner=farm.partner).order_by("id"))
+    response = client.post("/producer/ferme-a/", _bulk_post(records, **{"SKU-0": {"price": price}}))
+    assert response.status_code == 200
+    assert "Nothing was saved" in response.content.decode()
+    assert StockRecord.objects.get(partner_sku="SKU-0").price == Decimal("2.40")
+
+
+def test_profile_with_a_malformed_vat_number_shows_the_error(client, member, farm):
+    # clean() compacted the raw number even after its validator refused it, and raised.
+    response = client.post("/producer/ferme-a/profile/", {
+        "action": "profile", "name": "Ferme A", "country": "FR", "is_visible": "on",
+        "vat_number": "NaN",
+    })
+    assert response.status_code == 200
+    assert "not a valid EU VAT number" in response.content.decode()
+
+
+def test_a_product_offered_in_a_cycle_is_archived_not_deleted(client, member, farm, hub):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from hubs.cycle_services import cycle_create, cycle_offers_add
+    from hubs.services import hub_supplier_link
+
+    hub_supplier_link(hub=hub, producer=farm)
+    now = timezone.now()
+    cycle = cycle_create(hub=hub, name="Week", opens_at=now + dt.timedelta(days=1),
+                         closes_at=now + dt.timedelta(days=2))
+    cycle_offers_add(cycle=cycle, producer=farm)
+    parent = Product.objects.get(stockrecords__partner_sku="SKU-0").parent
+    response = client.post(f"/producer/ferme-a/products/{parent.id}/archive/")
+    assert response.status_code == 302
+    parent.refresh_from_db()
+    assert parent.archived_at is not None and cycle.offers.count() == 2
+
+
+@pytest.mark.parametrize(("path", "field"), [
+    ("/api/v1/order-cycles/", "hub"), ("/api/v1/relationships/", "producer"),
+])
+def test_an_id_too_large_for_any_number_is_a_400(api, farm, hub, path, field):
+    body = f'{{"{field}": 1e999999}}'
+    response = api.post(path, body, content_type="application/json")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_a_category_too_large_for_any_number_is_a_400(api, farm):
+    body = product_payload()
+    body["category"] = "__inf__"
+    text = __import__("json").dumps(body).replace('"__inf__"', "1e999999")
+    response = api.post(f"/api/v1/producers/{farm.id}/products/", text,
+                        content_type="application/json")
+    assert response.status_code == 400 and "category" in response.json()
+
+
+def test_a_huge_form_count_builds_no_more_forms_than_allowed(client, member):
+    # Django builds up to max_num + 1,000 forms for a posted TOTAL_FORMS: seconds per request.
+    response = client.post("/producer/ferme-a/products/new/", _product_post(**{
+        "variants-TOTAL_FORMS": "99999999999999999999"}))
+    assert response.status_code == 200
+    assert len(response.context["variants"].forms) == 30
+    assert "Please submit at most 30 forms." in response.content.decode()
