@@ -271,6 +271,16 @@ CYCLE_YEARS = (2000, 2100)
 CYCLE_MAX_LENGTH = dt.timedelta(days=366)
 
 
+def _out_of_cycle_years(instance, *names: str) -> dict:
+    """{field: message} for the dates of `instance` outside CYCLE_YEARS."""
+    message = _("Choose a date between %(start)s and %(end)s.") % {
+        "start": CYCLE_YEARS[0], "end": CYCLE_YEARS[1] - 1}
+    return {
+        name: message for name in names
+        if (value := getattr(instance, name)) and not CYCLE_YEARS[0] <= value.year < CYCLE_YEARS[1]
+    }
+
+
 def cycle_status(*, published_at, processed_at, close_handled_at, opens_at, closes_at,
                  now: dt.datetime) -> CycleStatus:
     """Derive a cycle's status. `OrderCycleQuerySet.with_status` is its SQL twin; a test
@@ -389,12 +399,7 @@ class OrderCycle(models.Model):
         return self.status in (CycleStatus.CLOSED, CycleStatus.PROCESSED)
 
     def clean(self) -> None:
-        errors = {}
-        for name in ("opens_at", "closes_at"):
-            value = getattr(self, name)
-            if value and not CYCLE_YEARS[0] <= value.year < CYCLE_YEARS[1]:
-                errors[name] = _("Choose a date between %(start)s and %(end)s.") % {
-                    "start": CYCLE_YEARS[0], "end": CYCLE_YEARS[1] - 1}
+        errors = _out_of_cycle_years(self, "opens_at", "closes_at")
         if not errors and self.opens_at and self.closes_at:
             if self.closes_at <= self.opens_at:
                 errors["closes_at"] = _("The cycle must close after it opens.")
@@ -427,6 +432,8 @@ class CycleWindow(models.Model):
         return f"{place} {self.date} {self.start_time}-{self.end_time}"
 
     def clean(self) -> None:
+        if errors := _out_of_cycle_years(self, "date"):  # a clone shifts it by days
+            raise ValidationError(errors)
         if bool(self.pickup_point_id) == bool(self.delivery_zone_id):
             raise ValidationError(_("Choose either a pickup point or a delivery zone."))
         if self.start_time and self.end_time and self.end_time <= self.start_time:
@@ -456,6 +463,10 @@ class CycleSupplier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.producer} in {self.cycle}"
+
+    def clean(self) -> None:
+        if errors := _out_of_cycle_years(self, "dropoff_date"):  # a clone shifts it by days
+            raise ValidationError(errors)
 
 
 class CycleOffer(models.Model):

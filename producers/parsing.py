@@ -1,12 +1,12 @@
 """Reading ids, whole numbers and times typed by users, within what the database holds.
 
 Typed input reaches the database only through Django form fields or DRF serializer fields,
-never through `int()` or `Decimal()` on raw text (`"²".isdigit()` is true, `int("²")` fails;
-`Decimal("NaN")` compares with nothing). These are the shared fields the stock ones do not
-cover: a row id, a list of ids, a posted id read outside a form, and RFC 3339 times. Numbers
-are bounded by their column (`MAX_INT` for integer columns, `max_digits` for decimals), so a
-value the column cannot hold is a form error, not a database error. Hubs and producers both
-use this module; it imports no model.
+never through `int()` or `Decimal()` on raw text (`"²"` passes `str.isdigit`, `int("²")`
+fails; `Decimal("sNaN")` raises on any comparison). These are the shared fields the stock
+ones do not cover: a row id, a list of ids, a posted id read outside a form, finite decimals,
+relations and RFC 3339 times for the API. Numbers are bounded by their column (`MAX_INT` for
+integer columns, `max_digits` for decimals), so a value the column cannot hold is a form
+error, not a database error. Hubs and producers both use this module; it imports no model.
 """
 
 from __future__ import annotations

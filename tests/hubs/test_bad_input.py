@@ -278,3 +278,23 @@ def test_cycle_create_service_accepts_the_bounds():
     cycle = cycle_create(hub=hub, name="Last", opens_at=dt.datetime(2099, 12, 1, tzinfo=dt.UTC),
                          closes_at=dt.datetime(2099, 12, 2, tzinfo=dt.UTC))
     assert cycle.pk
+
+
+def test_window_and_dropoff_dates_stay_within_the_cycle_years(client, manager, open_cycle, hub,
+                                                               supplier):
+    # A clone shifts them by days: 9999-12-31 plus a day was a server error.
+    point = PickupPoint.objects.create(hub=hub, name="Barn", address="1 rue")
+    response = client.post(url(open_cycle, "windows/"), {
+        "window-pickup_point": point.pk, "window-date": "9999-12-31",
+        "window-start_time": "17:00", "window-end_time": "19:00",
+    })
+    assert shown(response) == ["Choose a date between 2000 and 2099."]
+    assert not open_cycle.windows.exists()
+    from hubs.cycle_services import cycle_supplier_add
+
+    row = cycle_supplier_add(cycle=open_cycle, producer=supplier)
+    response = client.post(url(open_cycle, f"suppliers/{row.pk}/"),
+                           {f"s{row.pk}-dropoff_date": "9999-12-31"})
+    assert shown(response) == ["Choose a date between 2000 and 2099."]
+    row.refresh_from_db()
+    assert row.dropoff_date is None
