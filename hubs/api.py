@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
@@ -19,6 +20,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from producers.models import Producer
+from producers.parsing import (
+    ApiIdField,
+    ModelSerializer,
+    PrimaryKeyRelatedField,
+    Rfc3339DateTimeField,
+)
 from producers.selectors import producers_for_user
 from teams.selectors import user_is_platform_admin
 
@@ -33,7 +40,13 @@ from .models import (
     PickupPoint,
 )
 from .pricing import cycle_offers, cycle_prices
-from .selectors import cycle_for_manager, cycles_visible_to, cycles_with_status, hubs_for_user
+from .selectors import (
+    cycle_for_manager,
+    cycles_visible_to,
+    cycles_with_note_for,
+    cycles_with_status,
+    hubs_for_user,
+)
 
 
 def _drf_errors(exc: DjangoValidationError) -> ApiValidationError:
@@ -42,25 +55,25 @@ def _drf_errors(exc: DjangoValidationError) -> ApiValidationError:
     return ApiValidationError({"non_field_errors": exc.messages})
 
 
-class PickupPointSerializer(serializers.ModelSerializer):
+class PickupPointSerializer(ModelSerializer):
     class Meta:
         model = PickupPoint
         fields = ["id", "name", "address", "opening_hours", "instructions"]
 
 
-class DeliveryZoneSerializer(serializers.ModelSerializer):
+class DeliveryZoneSerializer(ModelSerializer):
     class Meta:
         model = DeliveryZone
         fields = ["id", "name", "postcodes", "fee", "minimum_order"]
 
 
-class PaymentMethodSerializer(serializers.ModelSerializer):
+class PaymentMethodSerializer(ModelSerializer):
     class Meta:
         model = PaymentMethod
         fields = ["id", "kind", "name", "instructions", "iban", "bic", "reference_pattern"]
 
 
-class HubSerializer(serializers.ModelSerializer):
+class HubSerializer(ModelSerializer):
     pickup_points = PickupPointSerializer(many=True, read_only=True)
     delivery_zones = DeliveryZoneSerializer(many=True, read_only=True)
     payment_methods = PaymentMethodSerializer(many=True, read_only=True)
@@ -76,9 +89,12 @@ class HubSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "slug"]
 
 
-class OrderCycleSerializer(serializers.ModelSerializer):
+class OrderCycleSerializer(ModelSerializer):
+    """A cycle. `note_to_producers` is written by managers and read only by them and the
+    cycle's producers: it is left out unless the cycle's id is in the `note_readers` context."""
+
     status = serializers.SerializerMethodField()
-    hub = serializers.PrimaryKeyRelatedField(queryset=Hub.objects.all())
+    hub = PrimaryKeyRelatedField(queryset=Hub.objects.all())
     publish = serializers.BooleanField(write_only=True, required=False, default=False)
 
     class Meta:
@@ -90,14 +106,41 @@ class OrderCycleSerializer(serializers.ModelSerializer):
     def get_status(self, cycle) -> str:
         return cycle.status
 
+    def to_representation(self, cycle):
+        data = super().to_representation(cycle)
+        if cycle.pk not in self.context.get("note_readers", ()):
+            data.pop("note_to_producers", None)
+        return data
+
+
+def _cycles_data(request, cycles, *, many: bool = False):
+    """Cycles as the caller may read them (the note only for its readers, one query)."""
+    items = list(cycles) if many else [cycles]
+    readers = cycles_with_note_for(request.user, cycle_ids=[c.pk for c in items])
+    return OrderCycleSerializer(cycles, many=many, context={"note_readers": readers}).data
+
+
+class CycleFilterSerializer(serializers.Serializer):
+    """The cycle list's query parameters."""
+
+    hub = ApiIdField(required=False, error_messages={
+        key: _("A hub id is a whole number.")
+        for key in ("invalid", "min_value", "max_value", "max_string_length")
+    })
+    status = serializers.ChoiceField(
+        choices=CycleStatus.choices, required=False,
+        error_messages={"invalid_choice": _("Use one of: %(statuses)s.")
+                        % {"statuses": ", ".join(CycleStatus.values)}},
+    )
+
 
 class CloneSerializer(serializers.Serializer):
-    opens_at = serializers.DateTimeField()
+    opens_at = Rfc3339DateTimeField()
     name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
 
 
 class ReopenSerializer(serializers.Serializer):
-    closes_at = serializers.DateTimeField()
+    closes_at = Rfc3339DateTimeField()
 
 
 class HubList(generics.ListAPIView):
@@ -150,21 +193,17 @@ class OrderCycleList(APIView):
     )
     def get(self, request):
         qs = cycles_visible_to(request.user).select_related("hub").order_by("-opens_at", "id")
-        hub = request.query_params.get("hub")
-        if hub:
-            if not hub.isdigit():
-                raise ApiValidationError({"hub": ["A hub id is a whole number."]})
-            qs = qs.filter(hub_id=int(hub))
-        wanted = request.query_params.get("status")
-        if wanted:
-            if wanted not in CycleStatus.values:
-                raise ApiValidationError(
-                    {"status": [f"Use one of: {', '.join(CycleStatus.values)}."]}
-                )
-            qs = cycles_with_status(qs, wanted)
+        filters = CycleFilterSerializer(data={
+            k: v for k, v in request.query_params.items() if k in ("hub", "status") and v
+        })
+        filters.is_valid(raise_exception=True)
+        if "hub" in filters.validated_data:
+            qs = qs.filter(hub_id=filters.validated_data["hub"])
+        if "status" in filters.validated_data:
+            qs = cycles_with_status(qs, filters.validated_data["status"])
         paginator = generics.ListAPIView.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(OrderCycleSerializer(page, many=True).data)
+        return paginator.get_paginated_response(_cycles_data(request, page, many=True))
 
     @extend_schema(request=OrderCycleSerializer, responses={201: OrderCycleSerializer})
     def post(self, request):
@@ -177,7 +216,7 @@ class OrderCycleList(APIView):
             cycle = cycle_services.cycle_create(**data)
         except DjangoValidationError as exc:
             raise _drf_errors(exc) from None
-        return Response(OrderCycleSerializer(cycle).data, status=status.HTTP_201_CREATED)
+        return Response(_cycles_data(request, cycle), status=status.HTTP_201_CREATED)
 
 
 class OrderCycleDetail(APIView):
@@ -187,7 +226,7 @@ class OrderCycleDetail(APIView):
     @extend_schema(responses=OrderCycleSerializer)
     def get(self, request, cycle_id: int):
         cycle = get_object_or_404(cycles_visible_to(request.user), pk=cycle_id)
-        return Response(OrderCycleSerializer(cycle).data)
+        return Response(_cycles_data(request, cycle))
 
     @extend_schema(request=OrderCycleSerializer, responses=OrderCycleSerializer)
     def patch(self, request, cycle_id: int):
@@ -203,7 +242,7 @@ class OrderCycleDetail(APIView):
                 transitions.cycle_publish(cycle=cycle)
         except DjangoValidationError as exc:
             raise _drf_errors(exc) from None
-        return Response(OrderCycleSerializer(cycle).data)
+        return Response(_cycles_data(request, cycle))
 
 
 class _CycleAction(APIView):
@@ -217,7 +256,7 @@ class _CycleAction(APIView):
             result = self.act(request, cycle)
         except DjangoValidationError as exc:
             raise _drf_errors(exc) from None
-        return Response(OrderCycleSerializer(result).data)
+        return Response(_cycles_data(request, result))
 
 
 class OrderCycleClone(_CycleAction):
@@ -306,9 +345,9 @@ class OrderCycleProducts(APIView):
         return paginator.get_paginated_response(data)
 
 
-class RelationshipSerializer(serializers.ModelSerializer):
-    hub = serializers.PrimaryKeyRelatedField(queryset=Hub.objects.all())
-    producer = serializers.PrimaryKeyRelatedField(queryset=Producer.objects.all())
+class RelationshipSerializer(ModelSerializer):
+    hub = PrimaryKeyRelatedField(queryset=Hub.objects.all())
+    producer = PrimaryKeyRelatedField(queryset=Producer.objects.all())
 
     class Meta:
         model = HubProducer

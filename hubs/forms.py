@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from producers.parsing import MAX_INT, DecimalField, IdField, IdListField, finite_decimals
+
 from .models import (
     CycleFee,
     DeliveryZone,
@@ -20,6 +22,7 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 class CycleForm(forms.ModelForm):
     class Meta:
         model = OrderCycle
+        formfield_callback = finite_decimals
         fields = ["name", "opens_at", "closes_at", "markup_percent", "note_to_producers"]
         widgets = {
             "opens_at": DATETIME, "closes_at": DATETIME,
@@ -49,25 +52,56 @@ class DropoffForm(forms.Form):
     dropoff_time = forms.TimeField(label=_("Time"), required=False, widget=TIME)
     dropoff_place = forms.CharField(label=_("Place"), max_length=200, required=False)
     dropoff_instructions = forms.CharField(label=_("Instructions"), required=False)
-    markup_percent = forms.DecimalField(
+    markup_percent = DecimalField(
         label=_("Markup override (%)"), required=False, min_value=0, max_digits=6,
         decimal_places=2,
     )
 
 
 class OfferRowForm(forms.Form):
-    offer_id = forms.IntegerField(widget=forms.HiddenInput)
-    cap = forms.IntegerField(label=_("Cap"), required=False, min_value=0)
-    markup_percent = forms.DecimalField(
+    offer_id = IdField()
+    cap = forms.IntegerField(label=_("Cap"), required=False, min_value=0, max_value=MAX_INT)
+    markup_percent = DecimalField(
         label=_("Markup %"), required=False, min_value=0, max_digits=6, decimal_places=2
     )
-    hub_price = forms.DecimalField(
+    hub_price = DecimalField(
         label=_("Hub price"), required=False, min_value=0, max_digits=12, decimal_places=2
     )
     remove = forms.BooleanField(label=_("Remove"), required=False)
 
 
-OfferFormSet = forms.formset_factory(OfferRowForm, extra=0, max_num=200, validate_max=True)
+# absolute_max = max_num: a posted TOTAL_FORMS of 10**20 builds 200 forms, not 1,200.
+OfferFormSet = forms.formset_factory(OfferRowForm, extra=0, max_num=200, absolute_max=200,
+                                     validate_max=True)
+PREVIEW_MAX_OFFERS = 200
+
+
+class OfferSearchForm(forms.Form):
+    """The cycle editor's search box."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+
+
+class EditorPlaceForm(OfferSearchForm):
+    """Where the editor was (search and page), carried through a save as `next_query`."""
+
+    page = forms.IntegerField(required=False, min_value=1, max_value=MAX_INT)
+
+
+class PreviewForm(forms.Form):
+    """The live price preview: a markup typed but not saved, for some offers of the page."""
+
+    markup_percent = DecimalField(
+        required=False, min_value=0, max_digits=6, decimal_places=2,
+        error_messages={"min_value": _("The markup cannot be negative.")},
+    )
+    offers = IdListField(limit=PREVIEW_MAX_OFFERS)
+
+
+class RowIdForm(forms.Form):
+    """One row named by a button (a fee or window to delete)."""
+
+    delete = IdField()
 
 
 class _Bootstrap:
@@ -80,6 +114,7 @@ class _Bootstrap:
 class FeeForm(_Bootstrap, forms.ModelForm):
     class Meta:
         model = CycleFee
+        formfield_callback = finite_decimals
         fields = ["name", "kind", "amount", "vat_rate", "delivery_zone"]
         labels = {"delivery_zone": _("Delivery zone")}
 
@@ -109,6 +144,7 @@ class WindowForm(_Bootstrap, forms.Form):
 class HubProfileForm(_Bootstrap, forms.ModelForm):
     class Meta:
         model = Hub
+        formfield_callback = finite_decimals
         fields = [
             "name", "description", "street", "postcode", "city", "time_zone", "language",
             "contact_email", "phone", "logo", "legal_name", "company_number", "vat_number",
@@ -125,6 +161,7 @@ class HubProfileForm(_Bootstrap, forms.ModelForm):
 class PickupPointForm(_Bootstrap, forms.ModelForm):
     class Meta:
         model = PickupPoint
+        formfield_callback = finite_decimals
         fields = ["name", "address", "opening_hours", "instructions"]
         widgets = {"address": forms.TextInput(), "instructions": forms.TextInput()}
 
@@ -136,6 +173,7 @@ class PickupPointForm(_Bootstrap, forms.ModelForm):
 class DeliveryZoneForm(_Bootstrap, forms.ModelForm):
     class Meta:
         model = DeliveryZone
+        formfield_callback = finite_decimals
         fields = ["name", "postcodes", "fee", "fee_vat_rate", "minimum_order"]
         widgets = {"postcodes": forms.TextInput()}
 
@@ -147,6 +185,7 @@ class DeliveryZoneForm(_Bootstrap, forms.ModelForm):
 class PaymentMethodForm(_Bootstrap, forms.ModelForm):
     class Meta:
         model = PaymentMethod
+        formfield_callback = finite_decimals
         fields = ["kind", "name", "instructions", "iban", "bic", "reference_pattern"]
         widgets = {"instructions": forms.TextInput()}
 

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from pycountry import currencies
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
@@ -24,6 +25,27 @@ HUB_MANAGERS_GROUP = "Hub managers"
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+# ISO 4217 codes that are not money a shop can price in: funds, precious metals, accounting
+# units, the testing code and "no currency".
+NOT_CURRENCIES = frozenset({
+    "BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW",
+    "XAG", "XAU", "XPD", "XPT",
+    "XAD", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA",
+    "XTS", "XXX",
+})
+
+
+def validate_currency(value: str) -> None:
+    """A real currency's ISO 4217 code (EUR, CHF, XOF), as pycountry lists them."""
+    if not (len(value) == 3 and value.isupper() and value not in NOT_CURRENCIES
+            and currencies.get(alpha_3=value)):
+        raise ValidationError(
+            _("%(value)s is not a currency code: use the three capital letters of ISO 4217, "
+              "e.g. EUR."),
+            params={"value": value},
+        )
 
 
 def validate_iban(value: str) -> None:
@@ -46,7 +68,9 @@ class Hub(models.Model):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Europe/Paris", validators=[validate_time_zone]
     )
-    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    currency = models.CharField(
+        _("currency"), max_length=3, default="EUR", validators=[validate_currency]
+    )
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="fr"
     )
@@ -247,6 +271,16 @@ CYCLE_YEARS = (2000, 2100)
 CYCLE_MAX_LENGTH = dt.timedelta(days=366)
 
 
+def _out_of_cycle_years(instance, *names: str) -> dict:
+    """{field: message} for the dates of `instance` outside CYCLE_YEARS."""
+    message = _("Choose a date between %(start)s and %(end)s.") % {
+        "start": CYCLE_YEARS[0], "end": CYCLE_YEARS[1] - 1}
+    return {
+        name: message for name in names
+        if (value := getattr(instance, name)) and not CYCLE_YEARS[0] <= value.year < CYCLE_YEARS[1]
+    }
+
+
 def cycle_status(*, published_at, processed_at, close_handled_at, opens_at, closes_at,
                  now: dt.datetime) -> CycleStatus:
     """Derive a cycle's status. `OrderCycleQuerySet.with_status` is its SQL twin; a test
@@ -365,12 +399,7 @@ class OrderCycle(models.Model):
         return self.status in (CycleStatus.CLOSED, CycleStatus.PROCESSED)
 
     def clean(self) -> None:
-        errors = {}
-        for name in ("opens_at", "closes_at"):
-            value = getattr(self, name)
-            if value and not CYCLE_YEARS[0] <= value.year < CYCLE_YEARS[1]:
-                errors[name] = _("Choose a date between %(start)s and %(end)s.") % {
-                    "start": CYCLE_YEARS[0], "end": CYCLE_YEARS[1] - 1}
+        errors = _out_of_cycle_years(self, "opens_at", "closes_at")
         if not errors and self.opens_at and self.closes_at:
             if self.closes_at <= self.opens_at:
                 errors["closes_at"] = _("The cycle must close after it opens.")
@@ -403,6 +432,8 @@ class CycleWindow(models.Model):
         return f"{place} {self.date} {self.start_time}-{self.end_time}"
 
     def clean(self) -> None:
+        if errors := _out_of_cycle_years(self, "date"):  # a clone shifts it by days
+            raise ValidationError(errors)
         if bool(self.pickup_point_id) == bool(self.delivery_zone_id):
             raise ValidationError(_("Choose either a pickup point or a delivery zone."))
         if self.start_time and self.end_time and self.end_time <= self.start_time:
@@ -432,6 +463,10 @@ class CycleSupplier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.producer} in {self.cycle}"
+
+    def clean(self) -> None:
+        if errors := _out_of_cycle_years(self, "dropoff_date"):  # a clone shifts it by days
+            raise ValidationError(errors)
 
 
 class CycleOffer(models.Model):

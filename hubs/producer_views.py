@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from producers.parsing import posted_id
 from producers.selectors import memberships_for_user, producer_for_member
 
 from . import services
@@ -37,9 +38,11 @@ def producer_hubs(request, slug: str):
     form.fields["producer"].label = _("Hub")
     if request.method == "POST":
         try:
-            if request.POST.get("link", "").isdigit():
-                link = get_object_or_404(HubProducer, pk=int(request.POST["link"]),
-                                         producer=producer)
+            if "link" in request.POST:
+                link_id = posted_id(request.POST, "link")
+                if link_id is None:
+                    raise ValidationError(_("Unknown relationship."))
+                link = get_object_or_404(HubProducer, pk=link_id, producer=producer)
                 if request.POST.get("do") == "accept":
                     services.relationship_accept(link=link, by="producer")
                     messages.success(request, _("You now supply %(hub)s.")

@@ -65,8 +65,10 @@ def cycles_with_status(qs, status: str, *, now=None):
 
 
 def cycles_visible_to(user, *, now=None):
-    """Cycles a user may read: upcoming and open ones of visible hubs for everyone; all of
-    their hubs' cycles for managers; the cycles offering their products for producers."""
+    """Cycles a user may read, as the pages show them: upcoming and open ones of visible hubs
+    for everyone; all of their hubs' cycles (drafts too) for managers and platform admins;
+    the published cycles offering their products for producers (a draft is the hub's own
+    until it is published)."""
     now = now or timezone.now()
     public = Q(hub__is_visible=True) & Q(
         pk__in=OrderCycle.objects.in_status(CycleStatus.UPCOMING, CycleStatus.OPEN, now=now)
@@ -77,8 +79,25 @@ def cycles_visible_to(user, *, now=None):
         if user_is_platform_admin(user):
             return OrderCycle.objects.all()
         condition |= Q(hub__memberships__user=user)
-        condition |= Q(suppliers__producer__in=producers_for_user(user))
+        condition |= Q(suppliers__producer__in=producers_for_user(user),
+                       published_at__isnull=False)
     return OrderCycle.objects.filter(condition).distinct()
+
+
+def cycles_with_note_for(user, *, cycle_ids: Iterable[int]) -> set[int]:
+    """Of these cycles, those whose note to producers the user may read: their hub's
+    managers and platform admins, and members of the cycle's producers (one query at most)."""
+    cycle_ids = list(cycle_ids)
+    if not cycle_ids or not user.is_authenticated:
+        return set()
+    if user_is_platform_admin(user):
+        return set(cycle_ids)
+    return set(
+        OrderCycle.objects.filter(pk__in=cycle_ids)
+        .filter(Q(hub__memberships__user=user)
+                | Q(suppliers__producer__in=producers_for_user(user)))
+        .values_list("pk", flat=True)
+    )
 
 
 def cycle_for_manager(*, user, cycle_id: int):

@@ -3,22 +3,21 @@ selectors. Times are shown and typed in the hub's time zone."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from producers.models import Producer
+from producers.parsing import posted_id
 from teams.views import invitation_page, team_page
 
 from . import cycle_services, services, transitions
@@ -28,13 +27,17 @@ from .forms import (
     CycleForm,
     DeliveryZoneForm,
     DropoffForm,
+    EditorPlaceForm,
     FeeForm,
     HubProfileForm,
     InviteProducerForm,
     OfferFormSet,
+    OfferSearchForm,
     PaymentMethodForm,
     PickupPointForm,
+    PreviewForm,
     ReopenForm,
+    RowIdForm,
     WindowForm,
 )
 from .models import (
@@ -131,7 +134,10 @@ def cycle_edit(request, slug: str, cycle_id: int):
             else:
                 messages.success(request, _("Cycle saved."))
                 return redirect("hubs:cycle", slug=hub.slug, cycle_id=cycle.pk)
-    q = request.GET.get("q", "").strip()
+    search = OfferSearchForm(request.GET)
+    q = search.cleaned_data["q"].strip() if search.is_valid() else ""
+    if search.errors:
+        messages.error(request, " ".join(search.errors["q"]))
     offers = cycle_offers(cycle=cycle)
     if q:
         offers = offers.filter(
@@ -174,10 +180,22 @@ def cycle_edit(request, slug: str, cycle_id: int):
 
 
 def _back(hub, cycle, request=None):
+    """Back to the editor, on the page and search it was showing (`next_query`)."""
     response = redirect("hubs:cycle", slug=hub.slug, cycle_id=cycle.pk)
-    if request is not None and request.POST.get("next_query"):
-        response["Location"] += "?" + request.POST["next_query"]
+    if request is not None:
+        query = _editor_place(request.POST.get("next_query", ""))
+        if query:
+            response["Location"] += "?" + query
     return response
+
+
+def _editor_place(next_query: str) -> str:
+    """The posted `next_query` reduced to a valid page number and search, encoded again: the
+    posted text itself never reaches the Location header (CR/LF, other parameters)."""
+    form = EditorPlaceForm(QueryDict(next_query))
+    form.is_valid()  # keeps the fields that are valid
+    kept = form.cleaned_data
+    return urlencode([(name, kept[name]) for name in ("page", "q") if kept.get(name)])
 
 
 @login_required
@@ -289,13 +307,9 @@ def cycle_offers_save(request, slug: str, cycle_id: int):
     return _back(hub, cycle, request)
 
 
-class _DeleteForm(forms.Form):
-    delete = forms.IntegerField(min_value=1, max_value=2**63 - 1)
-
-
 def _delete_row(request, cycle, model, service, id_kwarg: str) -> None:
     """Delete one fee or window of the cycle through its service (which checks the lock)."""
-    form = _DeleteForm(request.POST)
+    form = RowIdForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Nothing was removed: unknown item."))
         return
@@ -353,15 +367,13 @@ def cycle_window_add(request, slug: str, cycle_id: int):
 def cycle_preview(request, slug: str, cycle_id: int):
     """Live preview: shopper prices of the given offers with a markup typed but not saved."""
     hub, cycle = _cycle(request, slug, cycle_id)
-    try:
-        markup = Decimal(request.GET.get("markup_percent", cycle.markup_percent))
-    except InvalidOperation:
-        return JsonResponse({"markup_percent": [_("Enter a number.")]}, status=400)
-    if markup < 0:
-        return JsonResponse({"markup_percent": [_("The markup cannot be negative.")]},
-                            status=400)
-    ids = [int(i) for i in request.GET.get("offers", "").split(",") if i.isdigit()][:200]
-    cycle.markup_percent = markup  # in memory only
+    form = PreviewForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse(form.errors, status=400)
+    markup = form.cleaned_data["markup_percent"]
+    ids = form.cleaned_data["offers"]
+    if markup is not None:
+        cycle.markup_percent = markup  # in memory only
     offers = list(cycle_offers(cycle=cycle).filter(pk__in=ids))
     prices = cycle_prices(cycle=cycle, offers=offers)
     return JsonResponse({
@@ -413,12 +425,15 @@ def hub_settings(request, slug: str):
             return redirect("hubs:settings", slug=hub.slug)
     elif action and action.startswith("remove-"):
         kind = action.removeprefix("remove-")
-        if kind in PLACE_FORMS and request.POST.get("id", "").isdigit():
-            model, _form = PLACE_FORMS[kind]
-            instance = get_object_or_404(model, pk=int(request.POST["id"]), hub=hub)
-            outcome = services.hub_place_remove(hub=hub, instance=instance)
-            messages.success(request, _("Removed.") if outcome == "deleted"
-                             else _("In use by a cycle: deactivated instead."))
+        row_id = posted_id(request.POST, "id")
+        if kind not in PLACE_FORMS or row_id is None:
+            messages.error(request, _("Nothing was removed: unknown item."))
+            return redirect("hubs:settings", slug=hub.slug)
+        model, _form = PLACE_FORMS[kind]
+        instance = get_object_or_404(model, pk=row_id, hub=hub)
+        outcome = services.hub_place_remove(hub=hub, instance=instance)
+        messages.success(request, _("Removed.") if outcome == "deleted"
+                         else _("In use by a cycle: deactivated instead."))
         return redirect("hubs:settings", slug=hub.slug)
     return _render(request, hub, "hubs/settings.html", {
         "form": form, "place_forms": place_forms,
@@ -441,8 +456,11 @@ def hub_producers(request, slug: str):
     form = InviteProducerForm(request.POST or None, producers=invitable)
     if request.method == "POST":
         try:
-            if request.POST.get("link", "").isdigit():
-                link = get_object_or_404(HubProducer, pk=int(request.POST["link"]), hub=hub)
+            if "link" in request.POST:
+                link_id = posted_id(request.POST, "link")
+                if link_id is None:
+                    raise ValidationError(_("Unknown relationship."))
+                link = get_object_or_404(HubProducer, pk=link_id, hub=hub)
                 if request.POST.get("do") == "accept":
                     services.relationship_accept(link=link, by="hub")
                     messages.success(request, _("%(producer)s now supplies your hub.")

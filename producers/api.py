@@ -25,7 +25,8 @@ from rest_framework.views import APIView
 from . import catalogue_services, import_services, services
 from .forms import ImportUploadForm
 from .importing.parser import parse_optional_decimal, parse_stock
-from .models import Producer, ProductImport
+from .models import Certification, Producer, ProductImport
+from .parsing import MAX_INT, ModelSerializer, PrimaryKeyRelatedField
 from .product_input import ProductInput, product_changed
 from .selectors import producers_for_user, product_input_for
 from .units import unit_price
@@ -38,7 +39,12 @@ StockRecord = get_model("partner", "StockRecord")
 # --- serializers -----------------------------------------------------------------------------
 
 
-class ProducerSerializer(serializers.ModelSerializer):
+class ProducerSerializer(ModelSerializer):
+    certifications = serializers.ListField(
+        child=serializers.ChoiceField(choices=Certification.choices), required=False,
+        max_length=len(Certification.choices),
+    )
+
     class Meta:
         model = Producer
         fields = [
@@ -151,7 +157,7 @@ class ProductInputSerializer(serializers.Serializer):
 
     name = serializers.CharField()
     description = serializers.CharField(required=False, allow_blank=True)
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(depth=1))
+    category = PrimaryKeyRelatedField(queryset=Category.objects.filter(depth=1))
     vat_rate = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False,
         allow_null=True,
@@ -162,12 +168,12 @@ class ProductInputSerializer(serializers.Serializer):
 class StockChangeSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=128)
     price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
-    on_hand = serializers.IntegerField(min_value=0)
+    on_hand = serializers.IntegerField(min_value=0, max_value=MAX_INT)
     on_demand = serializers.BooleanField(required=False)
     active = serializers.BooleanField(required=False)
 
 
-class ImportSerializer(serializers.ModelSerializer):
+class ImportSerializer(ModelSerializer):
     class Meta:
         model = ProductImport
         fields = ["id", "filename", "status", "counts", "errors", "total", "created_at"]

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -23,7 +24,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from .descriptions import clean_description
 from .models import Producer
-from .product_input import InputError, ProductInput, validate_product
+from .product_input import InputError, ProductInput, shown, validate_product
 
 Product = get_model("catalogue", "Product")
 ProductClass = get_model("catalogue", "ProductClass")
@@ -242,6 +243,9 @@ def product_save(
     check = validate_product(product, producer_id=producer.pk)
     if not check.is_valid:
         return None, check.errors
+    taken = _skus_of_other_products(producer=producer, parent=parent, rows=check.rows)
+    if taken:
+        return None, taken
     name = check.rows[0].name
     if parent is not None and parent.title != name:
         # Rename in place so the product keeps its photos and order history.
@@ -261,6 +265,25 @@ def product_save(
     if image is not None:
         ProductImage.objects.create(product=parent, original=image, display_order=0)
     return parent, []
+
+
+def _skus_of_other_products(*, producer: Producer, parent, rows: list) -> list[InputError]:
+    """A form or API call names the variants of one product: a SKU of another product of the
+    producer is refused (files upsert by SKU and may move a variant; a form must not)."""
+    records = StockRecord.objects.filter(
+        partner_id=producer.partner_id, partner_sku__in=[row.sku for row in rows]
+    ).select_related("product__parent")
+    if parent is not None:
+        records = records.exclude(product__parent_id=parent.pk)
+    owners = {
+        record.partner_sku: (record.product.parent or record.product).title for record in records
+    }
+    return [
+        InputError("sku", _("SKU %(sku)s is already used by another product (%(product)s): "
+                            "choose another SKU, or edit that product.")
+                   % {"sku": shown(row.sku), "product": shown(owners[row.sku])}, row.row)
+        for row in rows if row.sku in owners
+    ]
 
 
 def _set_categories(plan: _Plan) -> None:
@@ -346,7 +369,8 @@ def variants_bulk_update(*, producer: Producer, changes: Iterable[VariantChange]
 
 @transaction.atomic
 def product_archive(*, producer: Producer, product) -> str:
-    """Remove a product: archived (hidden, kept) if ever ordered, deleted otherwise.
+    """Remove a product: archived (hidden, kept) if ever ordered or offered in an order cycle
+    (whose offers protect it), deleted otherwise.
 
     Returns "archived" or "deleted".
     """
@@ -356,13 +380,17 @@ def product_archive(*, producer: Producer, product) -> str:
     )
     if not variant_ids:
         raise ValidationError(_("This product does not belong to this producer."))
-    if OrderLine.objects.filter(product_id__in=[product.id, *variant_ids]).exists():
-        now = timezone.now()
-        Product.objects.filter(id__in=[product.id, *variant_ids]).update(
-            is_public=False, archived_at=now
-        )
-        return "archived"
-    StockRecord.objects.filter(product_id__in=variant_ids).delete()
-    Product.objects.filter(id__in=variant_ids).delete()
-    product.delete()
-    return "deleted"
+    if not OrderLine.objects.filter(product_id__in=[product.id, *variant_ids]).exists():
+        try:
+            with transaction.atomic():
+                StockRecord.objects.filter(product_id__in=variant_ids).delete()
+                Product.objects.filter(id__in=variant_ids).delete()
+                product.delete()
+        except ProtectedError:
+            pass  # offered in an order cycle (a higher package's rows): kept, archived
+        else:
+            return "deleted"
+    Product.objects.filter(id__in=[product.id, *variant_ids]).update(
+        is_public=False, archived_at=timezone.now()
+    )
+    return "archived"

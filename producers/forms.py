@@ -12,6 +12,7 @@ from oscar.core.loading import get_model
 from .importing import MAX_IMPORT_BYTES
 from .importing.parser import parse_optional_decimal, parse_stock
 from .models import Certification, Producer
+from .parsing import MAX_INT, DecimalField, IdField, finite_decimals
 
 Category = get_model("catalogue", "Category")
 
@@ -39,6 +40,7 @@ class ProducerProfileForm(forms.ModelForm):
 
     class Meta:
         model = Producer
+        formfield_callback = finite_decimals
         fields = [
             "name", "description", "practices", "certifications", "street", "postcode", "city",
             "country", "latitude", "longitude", "contact_email", "phone", "website", "logo",
@@ -77,7 +79,7 @@ class ProductForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.filter(depth=1).order_by("name")
     )
-    vat_rate = forms.DecimalField(
+    vat_rate = DecimalField(
         label=_("VAT rate (%)"), required=False, min_value=0, max_value=100, decimal_places=2,
         help_text=_("Leave empty for the category's usual rate."),
     )
@@ -106,7 +108,7 @@ class ProductForm(forms.Form):
 
 
 class VariantForm(forms.Form):
-    stockrecord_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    stockrecord_id = IdField(required=False)
     sku = forms.CharField(label=_("SKU"), max_length=128)
     display_name = forms.CharField(label=_("Variant name"), max_length=255, required=False)
     units = ParsedTextField(label=_("Unit value"), parse=parse_optional_decimal)
@@ -128,19 +130,23 @@ class VariantForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k != "stockrecord_id"}
 
 
-VariantFormSet = forms.formset_factory(VariantForm, extra=1, max_num=30, validate_max=True)
-NewVariantFormSet = forms.formset_factory(VariantForm, extra=3, max_num=30, validate_max=True)
+# absolute_max = max_num: a posted TOTAL_FORMS of 10**20 builds 30 forms, not Django's 1,030.
+VariantFormSet = forms.formset_factory(VariantForm, extra=1, max_num=30, absolute_max=30,
+                                       validate_max=True)
+NewVariantFormSet = forms.formset_factory(VariantForm, extra=3, max_num=30, absolute_max=30,
+                                          validate_max=True)
 
 
 class BulkEditRowForm(forms.Form):
-    stockrecord_id = forms.IntegerField(widget=forms.HiddenInput)
-    price = forms.DecimalField(label=_("Price"), min_value=0, decimal_places=2, max_digits=12)
-    num_in_stock = forms.IntegerField(label=_("Stock"), min_value=0)
+    stockrecord_id = IdField()
+    price = DecimalField(label=_("Price"), min_value=0, decimal_places=2, max_digits=12)
+    num_in_stock = forms.IntegerField(label=_("Stock"), min_value=0, max_value=MAX_INT)
     on_demand = forms.BooleanField(label=_("On demand"), required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False)
 
 
-BulkEditFormSet = forms.formset_factory(BulkEditRowForm, extra=0, max_num=100, validate_max=True)
+BulkEditFormSet = forms.formset_factory(BulkEditRowForm, extra=0, max_num=100, absolute_max=100,
+                                        validate_max=True)
 
 
 class ImportUploadForm(forms.Form):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from pycountry import countries
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siren, siret
@@ -38,6 +39,15 @@ def validate_vat_number(value: str) -> None:
         ) from None
 
 
+def validate_country(value: str) -> None:
+    """A country's two-letter ISO 3166-1 code (FR, BE), as pycountry lists them."""
+    if not (len(value) == 2 and value.isupper() and countries.get(alpha_2=value)):
+        raise ValidationError(
+            _("%(value)s is not a country code: use two capital letters, e.g. FR or BE."),
+            params={"value": value},
+        )
+
+
 class Certification(models.TextChoices):
     ORGANIC = "organic", _("Organic (AB / EU organic)")
     NATURE_PROGRES = "nature_progres", _("Nature & Progrès")
@@ -58,7 +68,10 @@ class Producer(models.Model):
     street = models.CharField(_("street address"), max_length=200, blank=True)
     postcode = models.CharField(_("postcode"), max_length=12, blank=True)
     city = models.CharField(_("city"), max_length=80, blank=True)
-    country = models.CharField(_("country"), max_length=2, default="FR")
+    country = models.CharField(
+        _("country"), max_length=2, default="FR", validators=[validate_country],
+        help_text=_("Two-letter ISO code, e.g. FR."),
+    )
     latitude = models.DecimalField(
         _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
         validators=[MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))],
@@ -104,12 +117,17 @@ class Producer(models.Model):
         return self.name
 
     def clean(self) -> None:
-        unknown = set(self.certifications or []) - set(Certification.values)
-        if unknown:
+        certifications = self.certifications or []
+        if not isinstance(certifications, list) or not all(
+            isinstance(code, str) for code in certifications
+        ):
+            raise ValidationError({"certifications": _("Give a list of certification codes.")})
+        if set(certifications) - set(Certification.values):
             raise ValidationError({"certifications": _("Unknown certification.")})
+        # Stored compact once valid; clean() also runs after a field error, on the raw text.
         if self.company_number:
             self.company_number = siret.compact(self.company_number)
-        if self.vat_number:
+        if self.vat_number and eu_vat.is_valid(self.vat_number):
             self.vat_number = eu_vat.compact(self.vat_number)
 
 

@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from .descriptions import clean_description
+from .parsing import MAX_INT
 from .units import unit_label
 
 MAX_LENGTHS = {
@@ -36,7 +37,7 @@ MAX_LENGTHS = {
 # 2 decimals) and stock (positive integer).
 MAX_UNIT_VALUE = Decimal("9999999.999")
 MAX_PRICE = Decimal("9999999999.99")
-MAX_STOCK = 2_147_483_647
+MAX_STOCK = MAX_INT
 MAX_VARIANTS = 30
 # unit code (as typed: g, kg, ml, L, or empty for items) -> (unit type, multiplier to g / ml)
 UNIT_CODES = {

@@ -30,6 +30,7 @@ from .forms import (
 )
 from .importing import write_csv, write_xlsx
 from .models import ProducerInvitation, ProductImport
+from .parsing import posted_id
 from .product_input import ProductInput, product_changed
 from .selectors import (
     dashboard_summary,
@@ -204,7 +205,8 @@ def product_archive(request, slug: str, product_id: int):
     parent = producer_product(producer=producer, product_id=product_id)
     outcome = catalogue_services.product_archive(producer=producer, product=parent)
     if outcome == "archived":
-        messages.success(request, _("Product archived: it was ordered before, so it is kept."))
+        messages.success(request, _("Product archived: it was ordered or offered in an order "
+                                    "cycle, so it is kept."))
     else:
         messages.success(request, _("Product deleted."))
     return redirect("producers:dashboard", slug=producer.slug)
@@ -300,9 +302,11 @@ def profile(request, slug: str):
         messages.success(request, _("Photo added."))
         return redirect("producers:profile", slug=producer.slug)
     if action == "remove-photo":
-        photo_id = request.POST.get("photo", "")
-        if photo_id.isdigit():
-            services.producer_photo_remove(producer=producer, photo_id=int(photo_id))
+        photo_id = posted_id(request.POST, "photo")
+        if photo_id is None:
+            messages.error(request, _("Nothing was removed: unknown photo."))
+        else:
+            services.producer_photo_remove(producer=producer, photo_id=photo_id)
         return redirect("producers:profile", slug=producer.slug)
     context = _base_context(request, producer, "profile") | {
         "form": form, "photo_form": photo_form, "photos": producer.photos.all(),
