@@ -154,9 +154,10 @@ def test_import_preview_then_confirm(api, farm, member, django_capture_on_commit
         "N-1,Nuts,Pantry,250,g,\"5,20\",9\n"
     )
     upload = SimpleUploadedFile("nuts.csv", csv.encode())
-    preview = api.post(f"/api/v1/producers/{farm.id}/imports/", {"file": upload})
-    assert preview.status_code == 201
-    body = preview.json()
+    with django_capture_on_commit_callbacks(execute=True):
+        preview = api.post(f"/api/v1/producers/{farm.id}/imports/", {"file": upload})
+    assert preview.status_code == 202 and preview.json()["status"] == "checking"
+    body = api.get(f"/api/v1/producers/{farm.id}/imports/{preview.json()['id']}/").json()
     assert body["status"] == "ready" and body["counts"]["new"] == 1 and body["errors"] == []
     with django_capture_on_commit_callbacks(execute=True):
         confirmed = api.post(f"/api/v1/producers/{farm.id}/imports/{body['id']}/confirm/")
@@ -166,12 +167,14 @@ def test_import_preview_then_confirm(api, farm, member, django_capture_on_commit
     assert StockRecord.objects.get(partner_sku="N-1").price == Decimal("5.20")
 
 
-def test_import_preview_lists_row_errors(api, farm, member):
+def test_import_preview_lists_row_errors(api, farm, member, django_capture_on_commit_callbacks):
     csv = "sku,name,category,units,unit_type,price,on_hand\nN-1,Nuts,Nope,0,g,abc,9\n"
-    body = api.post(
-        f"/api/v1/producers/{farm.id}/imports/",
-        {"file": SimpleUploadedFile("nuts.csv", csv.encode())},
-    ).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        created = api.post(
+            f"/api/v1/producers/{farm.id}/imports/",
+            {"file": SimpleUploadedFile("nuts.csv", csv.encode())},
+        ).json()
+    body = api.get(f"/api/v1/producers/{farm.id}/imports/{created['id']}/").json()
     assert body["status"] == "invalid"
     assert {e["column"] for e in body["errors"]} == {"category", "units", "price"}
     assert all(e["row"] == 2 for e in body["errors"])
