@@ -255,7 +255,9 @@ print(json.dumps(results))
 """
 
 
-def measure(files: dict[str, bytes], *, settings: str = "foodhub.settings.test") -> dict:
+def measure(
+    files: dict[str, bytes], *, settings: str = "foodhub.settings.test", env: dict | None = None
+) -> dict:
     """Read each file as an upload, one after the other in one fresh process (Linux): for
     each, the message the user gets and how much the process's peak resident memory grew
     above its resident memory before the read (`growth_mb`; `baseline_mb` is the latter)."""
@@ -273,7 +275,8 @@ def measure(files: dict[str, bytes], *, settings: str = "foodhub.settings.test")
             path = Path(directory) / f"{index}.upload"
             path.write_bytes(data)
             paths.append(str(path))
-        env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings)
+        env = dict(env or os.environ)
+        env.setdefault("DJANGO_SETTINGS_MODULE", settings)
         out = subprocess.run(
             [sys.executable, "-c", PROBE, *paths], cwd=root, env=env, check=True,
             capture_output=True, text=True, timeout=900,
