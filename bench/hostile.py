@@ -154,6 +154,14 @@ def xlsx_wide_row(cells: int = 200_000) -> bytes:
     return _xlsx([_header_row(), '<row r="2">' + "<c/>" * cells + "</row>"], dimension="A1")
 
 
+def xlsx_long_cell(mb: int = 3) -> bytes:
+    """One cell of `mb` MB of varied text (Excel stops at 32,767 characters)."""
+    rng = random.Random(2)
+    text = "".join(rng.choices("abcdefghijklmnopqrstuvwxyz ", k=mb * 1024 * 1024))
+    cell = f'<c r="C2" t="inlineStr"><is><t>{text}</t></is></c>'
+    return _xlsx([_header_row(), f'<row r="2">{cell}</row>'], dimension="A1:H2")
+
+
 def xlsx_merged_cells(count: int = 100_000) -> bytes:
     """Merged cells after the rows: openpyxl keeps them as objects until the sheet closes."""
     merged = "".join(f'<mergeCell ref="A{i}:B{i}"/>' for i in range(2, count + 2))
@@ -203,6 +211,7 @@ HOSTILE_FILES = {
         lambda: xlsx_shared_strings_bomb(50), "packed 412 times tighter"),
     "xlsx: 400,000 shared strings": (xlsx_many_shared_strings, "different texts"),
     "xlsx: a row of 200,000 cells": (xlsx_wide_row, "a row of more than"),
+    "xlsx: a cell of 3 MB of text": (xlsx_long_cell, "a row of more than 2 MB"),
     "xlsx: 100,000 merged cells": (xlsx_merged_cells, "outside its rows"),
     "xlsx: just inside every limit (accepted)": (
         xlsx_at_every_limit, "read 0 rows"),

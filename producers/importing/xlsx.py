@@ -45,6 +45,8 @@ MAX_ROW_MARKUP = 100_000  # 16,384 styled cells (Excel's widest row) take ~50,00
 MAX_OUTSIDE_ROWS_MARKUP = 150_000  # merged cells, hyperlinks...: ~50 MB at most
 MAX_ROW_ATTRIBUTES = 300_000  # all rows' own attributes together (r, spans, ht...)
 MAX_ROW_TAGS_BYTES = 8 * MB
+MAX_ROW_BYTES = 2 * MB  # 15 cells of Excel's longest text (32,767 characters) take 1.5 MB
+MAX_OUTSIDE_ROWS_BYTES = 4 * MB
 MAX_TEXT_RUN_BYTES = 4 * MB  # between two "<": no cell holds that much
 CHUNK = 1 * MB
 
@@ -98,15 +100,19 @@ def open_workbook(data: bytes, *, max_rows: int) -> Any:
     for name, info in archive_parts.items():
         if name in worksheets:
             _scan(reader.archive, info, max_rows=max_rows, outside=MAX_OUTSIDE_ROWS_MARKUP,
+                  outside_bytes=MAX_OUTSIDE_ROWS_BYTES,
                   too_much=_("more than %(count)s elements outside its rows") % {
                       "count": f"{MAX_OUTSIDE_ROWS_MARKUP:,}"})
-        elif name == shared_strings:
+        if name == shared_strings:
             if info.file_size > MAX_SHARED_STRINGS_BYTES:
                 raise _too_large_part(name, info.file_size, MAX_SHARED_STRINGS_BYTES)
             _scan(reader.archive, info, max_rows=0, outside=MAX_SHARED_STRINGS_MARKUP,
+                  outside_bytes=MAX_SHARED_STRINGS_BYTES,
                   too_much=_("more than %(count)s different texts") % {
                       "count": f"{MAX_SHARED_STRINGS_MARKUP // 4:,}"})
-        elif _looks_like_xml(reader.archive, info):
+        if name in worksheets or name == shared_strings:
+            continue
+        if _looks_like_xml(reader.archive, info):
             if info.file_size > MAX_SMALL_PART_BYTES:
                 raise _too_large_part(name, info.file_size, MAX_SMALL_PART_BYTES)
             small_total += info.file_size
@@ -203,14 +209,17 @@ def _looks_like_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
 
 def _scan(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, max_rows: int, outside: int,
-    too_much: str,
+    outside_bytes: int, too_much: str,
 ) -> None:
     """Count rows and markup in a worksheet (or the shared strings, which have no rows).
 
     Reads the part in chunks; each chunk is cut at its last "<" (a tag may not be complete
     after it; "<" never appears inside a tag), so the regular expressions only see whole tags.
     """
-    scan = _Scan(max_rows=max_rows, outside_limit=outside, too_much=too_much)
+    scan = _Scan(
+        max_rows=max_rows, outside_limit=outside, outside_bytes_limit=outside_bytes,
+        too_much=too_much,
+    )
     carry = b""
     try:
         with archive.open(info) as source:
@@ -233,10 +242,15 @@ def _scan(
 
 
 class _Scan:
-    def __init__(self, *, max_rows: int, outside_limit: int, too_much: str) -> None:
+    def __init__(
+        self, *, max_rows: int, outside_limit: int, outside_bytes_limit: int, too_much: str
+    ) -> None:
         self.max_rows = max_rows
         self.outside_limit = outside_limit
+        self.outside_bytes_limit = outside_bytes_limit
         self.too_much = too_much
+        self.row_bytes = 0
+        self.outside_bytes = 0
         self.rows = 0
         self.in_rows = False
         self.row_markup = 0
@@ -266,16 +280,23 @@ class _Scan:
         markup = buffer.count(b"<", start, end) + buffer.count(b"=", start, end)
         if self.in_rows:
             self.row_markup += markup
+            self.row_bytes += end - start
             if self.row_markup > MAX_ROW_MARKUP:
                 raise _unusual(_("a row of more than %(count)s cells and attributes") % {
                     "count": f"{MAX_ROW_MARKUP:,}"})
+            if self.row_bytes > MAX_ROW_BYTES:
+                raise _unusual(_("a row of more than %(mb)s MB") % {"mb": MAX_ROW_BYTES // MB})
         else:
             self.outside_markup += markup
+            self.outside_bytes += end - start
             self._check_outside()
 
     def _check_outside(self) -> None:
         if self.outside_markup > self.outside_limit:
             raise _unusual(self.too_much)
+        if self.outside_bytes > self.outside_bytes_limit:
+            raise _unusual(_("more than %(mb)s MB outside its rows") % {
+                "mb": self.outside_bytes_limit // MB})
 
     def _start_row(self, tag: bytes) -> None:
         self._end_row()
@@ -288,6 +309,8 @@ class _Scan:
         if self.row_attributes > MAX_ROW_ATTRIBUTES or self.row_tag_bytes > MAX_ROW_TAGS_BYTES:
             raise _unusual(_("rows with too many attributes"))
         self.row_markup = tag.count(b"<") + tag.count(b"=")
+        self.row_bytes = len(tag)
 
     def _end_row(self) -> None:
         self.row_markup = 0
+        self.row_bytes = 0
