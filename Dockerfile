@@ -1,5 +1,7 @@
 # Production image: gunicorn for web, the same image runs the Celery worker and beat.
-# Static files are collected here and served by WhiteNoise from the web process.
+# Static files are collected here and served by WhiteNoise from the web process. Uploaded
+# public media (MEDIA_ROOT) is served by a proxy (docker-compose.yml: `proxy`, nginx), never
+# by Django with DEBUG off; private files (PRIVATE_ROOT) only by Django's views.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -8,6 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=foodhub.settings.production \
     FOODHUB_VAR_DIR=/app/var \
     MEDIA_ROOT=/app/var/media \
+    PRIVATE_ROOT=/app/var/private \
     STATIC_ROOT=/app/var/static
 
 # WeasyPrint needs Pango; libharfbuzz-subset0 makes PDFs ~5x faster; gettext compiles messages.
@@ -20,6 +23,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
 COPY foodhub ./foodhub
+COPY teams ./teams
 COPY producers ./producers
 COPY hubs ./hubs
 COPY orders ./orders

@@ -3,7 +3,9 @@
 1. median server latency on gunicorn of a trivial view (the floor), /healthz, the home page
    and a producer's inventory dashboard with 5,000 variants;
 2. the import of a generated 10,000-row product file end to end (the management command in
-   its own process): wall time and peak memory.
+   its own process): wall time and peak memory;
+3. the memory it takes to read each hostile file of `bench/hostile.py` (issue 8), in a
+   fresh process.
 
 Runs against its own database under var/bench/ (or DATABASE_URL).
 Usage: make bench   (BENCH_REQUESTS=300 by default)
@@ -140,6 +142,19 @@ def bench_import(env: dict) -> dict:
             "peak_mb": int(max_rss_kb) / 1024}
 
 
+def bench_hostile(env: dict) -> dict:
+    """Read every hostile file in one fresh process: the message and the memory it took."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))  # run as a script, bench/ alone is on the path
+    from bench.hostile import HOSTILE_FILES, measure
+
+    files = {name: make() for name, (make, _message) in HOSTILE_FILES.items()}
+    results = measure(files, env=env)
+    for name, data in files.items():
+        results[name]["kb"] = len(data) / 1024
+    return results
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -252,15 +267,26 @@ def main() -> int:
         server.wait(timeout=10)
     print("==> Importing a generated 10,000-row file")
     imported = bench_import(env)
-    write_report(results, imported)
+    print("==> Reading hostile files")
+    hostile = bench_hostile(env)
+    write_report(results, imported, hostile)
     for name, figures in results.items():
         print(f"{name:<62} median {figures['median']:6.1f} ms   p95 {figures['p95']:6.1f} ms")
     print(f"import of 10,000 rows: {imported['seconds']:.1f} s end to end, "
           f"peak {imported['peak_mb']:.0f} MB")
+    for name, figures in hostile.items():
+        print(f"{name:<62} +{figures['growth_mb']:5.0f} MB  {figures['message'][:60]}")
     return 0
 
 
-def write_report(results: dict, imported: dict) -> None:
+def hostile_rows(hostile: dict) -> str:
+    return "\n".join(
+        f"| {name} | {f['kb']:,.0f} KB | {f['growth_mb']:.0f} MB | {f['message']} |"
+        for name, f in hostile.items()
+    )
+
+
+def write_report(results: dict, imported: dict, hostile: dict) -> None:
     on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
     database = "PostgreSQL" if on_postgres else "SQLite"
     rows = "\n".join(
@@ -303,6 +329,17 @@ then write in one transaction (bulk inserts, stock history included).
 | end to end, including process start-up | {imported['seconds']:.1f} s |
 | inside the command | {imported['command_seconds']:.1f} s |
 | peak memory (max RSS) | {imported['peak_mb']:.0f} MB |
+
+## Hostile files (security issue; target: any file read within 300 MB per process)
+
+Each file of `bench/hostile.py` read as an upload is read by the check task
+(`read_table`), one after the other in one fresh process: how much its peak resident memory
+grew above what it held before the file (Django, Oscar and Wagtail loaded: about
+{min(f['baseline_mb'] for f in hostile.values()):.0f} MB), and what the user is told.
+
+| file | size | memory | message |
+| --- | ---: | ---: | --- |
+{hostile_rows(hostile)}
 """
     (ROOT / "docs").mkdir(exist_ok=True)
     (ROOT / "docs" / "performance.md").write_text(report)

@@ -46,12 +46,11 @@ urlpatterns = [
 if settings.DEBUG:
     from django.conf.urls.static import static
 
+    # Public media (photos, logos) for the demo and runserver only. In production the proxy
+    # serves MEDIA_ROOT under /media/ (docker-compose.yml: the `proxy` service). Private files
+    # (imports, later invoices) live elsewhere (STORAGES["private"]) and are never under a URL:
+    # views that check the user's right send them (producers.private_files).
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-else:
-    from django.views.static import serve
-
-    # Uploaded media is served by Django when no front proxy does it (demo, small installs).
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
 
 # Wagtail's page catch-all must come last.
 urlpatterns += [path("", include(wagtail_urls))]

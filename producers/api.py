@@ -176,7 +176,9 @@ class StockChangeSerializer(serializers.Serializer):
 class ImportSerializer(ModelSerializer):
     class Meta:
         model = ProductImport
-        fields = ["id", "filename", "status", "counts", "errors", "total", "created_at"]
+        fields = [
+            "id", "filename", "status", "counts", "errors", "total", "message", "created_at"
+        ]
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -402,7 +404,8 @@ class StockUpdate(APIView):
 
 
 class ImportCreate(APIView):
-    """Upload a product file (multipart `file`): answers the preview, writing nothing."""
+    """Upload a product file (multipart `file`): 202 with the import, "checking" while a worker
+    reads it; poll `GET .../imports/{id}/` for the preview. Writes no product."""
 
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
@@ -411,18 +414,17 @@ class ImportCreate(APIView):
         request={"multipart/form-data": {"type": "object",
                                          "properties": {"file": {"type": "string",
                                                                  "format": "binary"}}}},
-        responses={201: ImportSerializer},
+        responses={202: ImportSerializer},
     )
     def post(self, request, producer_id: int):
         producer = _member_producer(request, producer_id)
         form = ImportUploadForm(data={}, files=request.FILES)
         if not form.is_valid():
             raise ApiValidationError(form.errors)
-        upload = form.cleaned_data["file"]
-        product_import = import_services.import_validate(
-            user=request.user, data=upload.read(), filename=upload.name, producer=producer
+        product_import = import_services.import_upload(
+            user=request.user, upload=form.cleaned_data["file"], producer=producer
         )
-        return Response(ImportSerializer(product_import).data, status=status.HTTP_201_CREATED)
+        return Response(ImportSerializer(product_import).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ImportDetail(APIView):
@@ -449,6 +451,10 @@ class ImportConfirm(APIView):
         if product_import.status == ProductImport.Status.INVALID:
             raise ApiValidationError(
                 {"non_field_errors": ["This file has errors: correct them and upload it again."]}
+            )
+        if product_import.status == ProductImport.Status.CHECKING:
+            raise ApiValidationError(
+                {"non_field_errors": [_("The file is still being checked: wait for its preview.")]}
             )
         product_import = import_services.import_confirm(
             product_import=product_import, user=request.user

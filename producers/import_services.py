@@ -1,20 +1,24 @@
 """Product file import (Open Food Network's product list format) and export.
 
-Flow: `import_validate` reads and checks the whole file and stores a ProductImport with the
-counts and every error, writing no product. `import_confirm` enqueues the write (a Celery
-task, one transaction) for a file with no errors; `import_apply` is that write, reporting
-progress through the cache so the page's progress bar moves while the transaction runs.
+Flow: `import_upload` stores the file (private, under a random name) as a ProductImport
+"checking" and enqueues `import_check_stored` (a Celery task), which reads and checks the
+whole file and records the counts and every error, writing no product: a hostile file costs
+the worker, never a web process. `import_confirm` enqueues the write (a Celery task, one
+transaction) for a file with no errors; `import_apply` is that write. Both tasks report
+progress through the cache, so the page's progress bar moves (`import_progress`).
+The management command checks and writes inline (`import_run_now`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +26,7 @@ from oscar.core.loading import get_model
 
 from .catalogue_services import UpsertCounts, catalogue_plan, catalogue_upsert
 from .importing import (
+    MAX_IMPORT_BYTES,
     ImportFileError,
     ValidationResult,
     read_table,
@@ -74,8 +79,14 @@ def import_lookups(*, user) -> tuple[dict[str, int], dict[str, int], dict]:
     return producers, categories, tax_categories
 
 
-def import_check(*, user, data: bytes, filename: str, producer: Producer | None) -> ImportCheck:
-    """Read and validate a whole file for this user, and count what it would change."""
+def import_check(
+    *, user, data: bytes, filename: str, producer: Producer | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportCheck:
+    """Read and validate a whole file for this user, and count what it would change.
+
+    `progress(done, total)` hears how many rows were validated.
+    """
     if producer is not None and not producers_for_user(user).filter(pk=producer.pk).exists():
         raise PermissionDenied
     try:
@@ -91,6 +102,7 @@ def import_check(*, user, data: bytes, filename: str, producer: Producer | None)
         categories=categories,
         tax_categories=tax_categories,
         forced_producer_id=producer.pk if producer else None,
+        progress=progress,
     )
     producers = Producer.objects.in_bulk({row.producer_id for row in result.rows})
     counts = catalogue_plan(rows=result.rows, producers=producers).as_dict()
@@ -100,11 +112,80 @@ def import_check(*, user, data: bytes, filename: str, producer: Producer | None)
 
 
 @transaction.atomic
-def import_validate(
-    *, user, data: bytes, filename: str, producer: Producer | None = None
-) -> ProductImport:
-    """Store an uploaded file with its validation report; writes no product."""
-    check = import_check(user=user, data=data, filename=filename, producer=producer)
+def import_upload(*, user, upload: File, producer: Producer) -> ProductImport:
+    """Keep an uploaded file (private, random name) and have a worker check it.
+
+    Returns the ProductImport, "checking" until `import_check_stored` has run; nothing is
+    read here, so a hostile file never costs the web process.
+    """
+    from .tasks import check_product_import
+
+    if not producers_for_user(user).filter(pk=producer.pk).exists():
+        raise PermissionDenied
+    filename = os.path.basename(upload.name or "")[-255:] or "products"
+    product_import = ProductImport(
+        producer=producer, uploaded_by=user, filename=filename,
+        status=ProductImport.Status.CHECKING, counts={}, errors=[],
+    )
+    product_import.file.save(filename, upload, save=False)
+    product_import.save()
+
+    def enqueue() -> None:
+        try:
+            check_product_import.delay(product_import.pk)
+        except Exception:  # The broker being down must not leave the import "checking".
+            logger.exception("Could not enqueue the check of product import %s", product_import.pk)
+            _check_failed(product_import.pk, _("The file could not be checked just now. "
+                                               "Please upload it again in a moment."))
+
+    transaction.on_commit(enqueue)
+    return product_import
+
+
+def _check_failed(import_id: int, message: str) -> None:
+    product_import = ProductImport.objects.filter(
+        pk=import_id, status=ProductImport.Status.CHECKING
+    ).first()
+    if product_import is None:
+        return
+    ProductImport.objects.filter(pk=import_id, status=ProductImport.Status.CHECKING).update(
+        status=ProductImport.Status.FAILED, message=message, file="",
+        finished_at=timezone.now(),
+    )
+    if product_import.file:
+        product_import.file.delete(save=False)
+    cache.delete(_check_key(import_id))
+
+
+def import_check_stored(*, import_id: int) -> ProductImport | None:
+    """Check an uploaded file (the Celery task): record its counts and every error.
+
+    Idempotent: only an import still "checking" is checked, and only one check records its
+    result. A file with errors is not kept (the user uploads a corrected one).
+    """
+    product_import = (
+        ProductImport.objects.filter(pk=import_id, status=ProductImport.Status.CHECKING)
+        .select_related("uploaded_by", "producer")
+        .first()
+    )
+    if product_import is None:
+        return None
+
+    def report(done: int, total: int) -> None:
+        cache.set(_check_key(import_id), (done, total), timeout=3600)
+
+    try:
+        report(0, 0)
+        with product_import.file.open("rb") as handle:
+            data = handle.read(MAX_IMPORT_BYTES + 1)
+        check = import_check(
+            user=product_import.uploaded_by, data=data, filename=product_import.filename,
+            producer=product_import.producer, progress=report,
+        )
+    except Exception:
+        logger.exception("Checking product import %s failed", import_id)
+        _check_failed(import_id, _("The file could not be checked. Please upload it again."))
+        return ProductImport.objects.get(pk=import_id)
     errors = []
     if check.file_error:
         errors = [{"row": None, "column": "", "message": check.file_error}]
@@ -113,33 +194,43 @@ def import_validate(
             {"row": e.row, "column": e.column, "message": e.message}
             for e in check.result.errors[:MAX_ERRORS_STORED]
         ]
-    product_import = ProductImport(
-        producer=producer,
-        uploaded_by=user,
-        filename=filename[:255],
-        status=ProductImport.Status.READY if check.is_valid else ProductImport.Status.INVALID,
-        counts=check.counts,
-        errors=errors,
+    status = ProductImport.Status.READY if check.is_valid else ProductImport.Status.INVALID
+    claimed = ProductImport.objects.filter(
+        pk=import_id, status=ProductImport.Status.CHECKING
+    ).update(
+        status=status, counts=check.counts, errors=errors,
         total=len(check.result.rows) if check.result else 0,
+        # Only files that can be imported are kept: the write reads them again.
+        file=product_import.file.name if check.is_valid else "",
     )
-    if check.is_valid:
-        # Only files that can be imported are kept: the write re-reads them.
-        product_import.file.save(filename[-100:] or "import.csv", ContentFile(data), save=False)
-    product_import.save()
-    return product_import
+    if claimed and not check.is_valid:
+        product_import.file.delete(save=False)
+    cache.delete(_check_key(import_id))
+    return ProductImport.objects.get(pk=import_id)
 
 
 def _progress_key(import_id: int) -> str:
     return f"product-import-progress:{import_id}"
 
 
+def _check_key(import_id: int) -> str:
+    return f"product-import-check:{import_id}"
+
+
 def import_progress(product_import: ProductImport) -> dict:
-    """Where an import stands: status, rows done, total and percentage (for the progress bar)."""
-    done = product_import.done
-    if product_import.status == ProductImport.Status.RUNNING:
+    """Where an import stands: status, rows done, total and percentage (for the progress bar).
+
+    While the file is checked, `done` and `total` count the rows validated so far (0 of 0
+    while it is being read).
+    """
+    done, total = product_import.done, product_import.total
+    if product_import.status == ProductImport.Status.CHECKING:
+        done, total = cache.get(_check_key(product_import.pk), (0, 0))
+    elif product_import.status == ProductImport.Status.RUNNING:
         done = cache.get(_progress_key(product_import.pk), done)
-    total = product_import.total
     percent = 100 if not total else min(100, round(100 * done / total))
+    if product_import.status == ProductImport.Status.CHECKING and not total:
+        percent = 0
     if product_import.status == ProductImport.Status.DONE:
         done, percent = total, 100
     return {

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.core.files import File
-from django.core.files.storage import storages
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from .models import Producer
+from .private_files import private_storage
 
 DIRECTORY = "kept-photos"
 MAX_AGE = datetime.timedelta(days=1)
@@ -34,7 +34,7 @@ class KeptPhoto:
 
 
 def _storage():
-    return storages["private"]
+    return private_storage()
 
 
 def photo_keep(*, upload, producer: Producer) -> KeptPhoto:

@@ -13,6 +13,8 @@ from stdnum.fr import siren, siret
 from teams.models import Invitation, Membership
 from teams.roles import Role
 
+from .private_files import RandomName, private_storage
+
 PRODUCER_MEMBERS_GROUP = "Producer members"
 
 
@@ -176,9 +178,14 @@ class TaxCategory(models.Model):
 
 
 class ProductImport(models.Model):
-    """One uploaded product file: validated first, written only when confirmed."""
+    """One uploaded product file: checked first (a Celery task), written only when confirmed.
+
+    The file is private (`producers.private_files`): stored under a random name, downloaded
+    only through the producer's import page; `filename` is the name the user uploaded.
+    """
 
     class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking the file")
         INVALID = "invalid", _("Has errors")
         READY = "ready", _("Ready to import")
         RUNNING = "running", _("Importing")
@@ -192,7 +199,10 @@ class ProductImport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     filename = models.CharField(max_length=255)
-    file = models.FileField(upload_to="imports/%Y/%m/")
+    # Empty when the file has errors (it is not kept) or was lost before it became private.
+    file = models.FileField(
+        storage=private_storage, upload_to=RandomName("imports"), max_length=255, blank=True
+    )
     status = models.CharField(max_length=10, choices=Status.choices)
     counts = models.JSONField(default=dict)
     errors = models.JSONField(default=list)

@@ -18,6 +18,9 @@ urlpatterns = [
     path("<slug:slug>/import/", views.import_upload, name="import"),
     path("<slug:slug>/imports/<int:import_id>/", views.import_detail, name="import-detail"),
     path(
+        "<slug:slug>/imports/<int:import_id>/file/", views.import_file, name="import-file"
+    ),
+    path(
         "<slug:slug>/imports/<int:import_id>/progress/",
         views.import_progress,
         name="import-progress",

@@ -31,6 +31,7 @@ from .forms import (
 from .importing import write_csv, write_xlsx
 from .models import ProducerInvitation, ProductImport
 from .parsing import posted_id
+from .private_files import private_file_response
 from .product_input import ProductInput, product_changed
 from .selectors import (
     dashboard_summary,
@@ -225,9 +226,8 @@ def import_upload(request, slug: str):
     producer = producer_for_member(user=request.user, slug=slug)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        product_import = import_services.import_validate(
-            user=request.user, data=upload.read(), filename=upload.name, producer=producer
+        product_import = import_services.import_upload(
+            user=request.user, upload=form.cleaned_data["file"], producer=producer
         )
         return redirect("producers:import-detail", slug=producer.slug, import_id=product_import.pk)
     recent = producer.imports.all()[:10]
@@ -259,6 +259,15 @@ def import_progress(request, slug: str, import_id: int):
     producer = producer_for_member(user=request.user, slug=slug)
     product_import = _own_import(producer, import_id)
     return JsonResponse(import_services.import_progress(product_import))
+
+
+@require_GET
+def import_file(request, slug: str, import_id: int):
+    """The uploaded file, for the producer's members and platform admins; 404 for anyone else
+    (anonymous visitors included: no login page hints that it exists)."""
+    producer = producer_for_member(user=request.user, slug=slug)
+    product_import = _own_import(producer, import_id)
+    return private_file_response(product_import.file, product_import.filename)
 
 
 @login_required

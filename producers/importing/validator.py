@@ -4,6 +4,7 @@ the file's own rule (a SKU once per producer) applied across rows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -45,18 +46,22 @@ def validate_rows(
     categories: dict[str, int],
     tax_categories: dict[str, Decimal],
     forced_producer_id: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ValidationResult:
     """Check and convert every row, collecting all errors.
 
     ``producers`` maps lower-cased slugs and unique names to ids, ``categories`` lower-cased
     category names to ids and ``tax_categories`` lower-cased names to VAT rates. With
     ``forced_producer_id`` every row must be for that producer (a blank cell means it).
-    Only valid rows are returned; errors cover every invalid cell.
+    Only valid rows are returned; errors cover every invalid cell. ``progress(done, total)``
+    hears every 500 rows and at the end.
     """
     valid: list[ImportRow] = []
     errors: list[RowError] = []
     first_sku_row: dict[tuple[int, str], int] = {}
     for index, cells in enumerate(rows):
+        if progress is not None and index % 500 == 0:
+            progress(index, len(rows))
         line = getattr(cells, "line", index + 2)
         parsed = parse_row(
             cells, line=line, producers=producers, categories=categories,
@@ -81,4 +86,6 @@ def validate_rows(
         errors.extend(RowError(line, column, message) for column, message in row_errors)
         if not row_errors:
             valid.extend(check.rows)
+    if progress is not None:
+        progress(len(rows), len(rows))
     return ValidationResult(rows=valid, errors=errors)

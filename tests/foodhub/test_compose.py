@@ -66,3 +66,36 @@ def test_postgres_password_is_required_with_no_default():
     text = (ROOT / "docker-compose.yml").read_text()
     assert "POSTGRES_PASSWORD:-" not in text
     assert "POSTGRES_PASSWORD=\n" in (ROOT / ".env.example").read_text()
+
+
+def test_private_files_are_shared_by_web_and_worker_and_never_proxied():
+    """The worker checks and imports the files the web process stored (PRIVATE_ROOT); only
+    public media is mounted in the proxy that serves /media/ (issue 8, finding 3)."""
+    compose = load()
+    services = compose["services"]
+
+    def mounts(name):
+        return {v.split(":")[0]: v.split(":")[1] for v in services[name].get("volumes", [])}
+
+    env = services["web"]["environment"]
+    assert env["PRIVATE_ROOT"] == mounts("web")["private"] == mounts("worker")["private"]
+    assert env["PRIVATE_ROOT"] != env["MEDIA_ROOT"]
+    assert "private" in compose["volumes"]
+    proxy = services["proxy"]
+    assert mounts("proxy")["media"] == env["MEDIA_ROOT"]
+    assert all(v.endswith(":ro") for v in proxy["volumes"])
+    assert "private" not in mounts("proxy")
+    assert "ports" not in services["web"] and proxy["ports"]
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert f"alias {env['MEDIA_ROOT']}/;" in conf and "private" not in conf.split("upstream")[1]
+    assert "proxy_pass http://foodhub_web;" in conf
+
+
+def test_dockerfile_copies_every_package():
+    import tomllib
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]:
+        package = pattern.rstrip("*")
+        assert f"COPY {package} ./{package}" in dockerfile, package

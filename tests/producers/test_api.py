@@ -154,9 +154,10 @@ def test_import_preview_then_confirm(api, farm, member, django_capture_on_commit
         "N-1,Nuts,Pantry,250,g,\"5,20\",9\n"
     )
     upload = SimpleUploadedFile("nuts.csv", csv.encode())
-    preview = api.post(f"/api/v1/producers/{farm.id}/imports/", {"file": upload})
-    assert preview.status_code == 201
-    body = preview.json()
+    with django_capture_on_commit_callbacks(execute=True):
+        preview = api.post(f"/api/v1/producers/{farm.id}/imports/", {"file": upload})
+    assert preview.status_code == 202 and preview.json()["status"] == "checking"
+    body = api.get(f"/api/v1/producers/{farm.id}/imports/{preview.json()['id']}/").json()
     assert body["status"] == "ready" and body["counts"]["new"] == 1 and body["errors"] == []
     with django_capture_on_commit_callbacks(execute=True):
         confirmed = api.post(f"/api/v1/producers/{farm.id}/imports/{body['id']}/confirm/")
@@ -166,12 +167,14 @@ def test_import_preview_then_confirm(api, farm, member, django_capture_on_commit
     assert StockRecord.objects.get(partner_sku="N-1").price == Decimal("5.20")
 
 
-def test_import_preview_lists_row_errors(api, farm, member):
+def test_import_preview_lists_row_errors(api, farm, member, django_capture_on_commit_callbacks):
     csv = "sku,name,category,units,unit_type,price,on_hand\nN-1,Nuts,Nope,0,g,abc,9\n"
-    body = api.post(
-        f"/api/v1/producers/{farm.id}/imports/",
-        {"file": SimpleUploadedFile("nuts.csv", csv.encode())},
-    ).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        created = api.post(
+            f"/api/v1/producers/{farm.id}/imports/",
+            {"file": SimpleUploadedFile("nuts.csv", csv.encode())},
+        ).json()
+    body = api.get(f"/api/v1/producers/{farm.id}/imports/{created['id']}/").json()
     assert body["status"] == "invalid"
     assert {e["column"] for e in body["errors"]} == {"category", "units", "price"}
     assert all(e["row"] == 2 for e in body["errors"])
@@ -228,3 +231,19 @@ def test_members_update_their_profile_with_validated_numbers(api, farm, member):
 def test_schema_is_valid_without_warnings(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
     assert "/api/v1/producers/{producer_id}/stock/" in (tmp_path / "s.yml").read_text()
+
+
+def test_an_import_is_checked_by_a_worker_and_cannot_be_confirmed_before(api, farm, member):
+    csv = "sku,name,category,units,unit_type,price,on_hand\nN-1,Nuts,Pantry,250,g,5.20,9\n"
+    created = api.post(  # on-commit callbacks do not run here: the check has not run yet
+        f"/api/v1/producers/{farm.id}/imports/",
+        {"file": SimpleUploadedFile("nuts.csv", csv.encode())},
+    )
+    assert created.status_code == 202
+    body = created.json()
+    assert body["status"] == "checking" and body["counts"] == {} and body["message"] == ""
+    detail = api.get(f"/api/v1/producers/{farm.id}/imports/{body['id']}/").json()
+    assert detail["progress"]["status"] == "checking"
+    confirm = api.post(f"/api/v1/producers/{farm.id}/imports/{body['id']}/confirm/")
+    assert confirm.status_code == 400
+    assert "still being checked" in confirm.json()["non_field_errors"][0]

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.test import TestCase
 from oscar.core.loading import get_model
 
 from producers.importing import MAX_IMPORT_BYTES
@@ -29,11 +30,14 @@ GOOD = HEADER + (
 )
 
 
-def upload(client, content: bytes | str, name="products.csv", slug="ferme-a"):
+def upload(client, content: bytes | str, name="products.csv", slug="ferme-a", check=True):
+    """Upload a file; with `check`, the worker's check runs (on commit) before the page shows."""
     data = content.encode("utf-8") if isinstance(content, str) else content
-    return client.post(
-        f"/producer/{slug}/import/", {"file": SimpleUploadedFile(name, data)}, follow=True
-    )
+    with TestCase.captureOnCommitCallbacks(execute=check):
+        response = client.post(
+            f"/producer/{slug}/import/", {"file": SimpleUploadedFile(name, data)}
+        )
+    return client.get(response.url) if response.status_code == 302 else response
 
 
 @pytest.fixture
@@ -247,4 +251,86 @@ def test_a_failing_write_is_reported_and_leaves_nothing(
         client.post(f"/producer/ferme-a/imports/{product_import.id}/")
     product_import.refresh_from_db()
     assert product_import.status == "failed" and "nothing was written" in product_import.message
+    assert StockRecord.objects.count() == 0
+
+
+# --- the check runs in a worker, not in the request (issue 8, finding 2) -----------------------
+
+
+def test_the_upload_request_stores_the_file_without_reading_it(client, member, monkeypatch):
+    from producers import import_services
+
+    reads = []
+    real = import_services.read_table
+    monkeypatch.setattr(import_services, "read_table", lambda *a: reads.append(1) or real(*a))
+    page = upload(client, HEADER + ",A-1,Apples,,Fruit,,1,kg,,2.90,10,,0,,\n", check=False)
+    assert reads == []  # the web process never parses the file
+    product_import = ProductImport.objects.get()
+    assert product_import.status == "checking" and product_import.file
+    html = page.content.decode()
+    assert "Checking the file…" in html and "Import now" not in html
+    progress = client.get(f"/producer/ferme-a/imports/{product_import.id}/progress/").json()
+    assert progress["status"] == "checking" and progress["percent"] == 0
+
+    from producers.tasks import check_product_import
+
+    assert check_product_import(product_import.id) == "ready"
+    assert reads == [1]
+    assert check_product_import(product_import.id) is None  # a duplicate task does nothing
+    assert "The file is valid" in client.get(page.request["PATH_INFO"]).content.decode()
+
+
+def test_checking_reports_progress_through_the_cache(member, monkeypatch):
+    from producers import import_services
+
+    seen = []
+    real = import_services.validate_rows
+
+    def spy(*args, progress=None, **kwargs):
+        def record(done, total):
+            seen.append((done, total))
+            progress(done, total)
+            product_import = ProductImport.objects.get()
+            assert import_services.import_progress(product_import)["total"] == total
+
+        return real(*args, progress=record, **kwargs)
+
+    monkeypatch.setattr(import_services, "validate_rows", spy)
+    rows = "".join(f",S-{i},Soup {i},,Pantry,,1,kg,,2.90,10,,0,,\n" for i in range(1200))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        import_services.import_upload(
+            user=member.memberships.get().user, producer=member,
+            upload=SimpleUploadedFile("soup.csv", (HEADER + rows).encode()),
+        )
+    assert seen == [(0, 1200), (500, 1200), (1000, 1200), (1200, 1200)]
+    assert ProductImport.objects.get().status == "ready"
+
+
+def test_a_hostile_xlsx_gets_its_message_on_the_preview_page(client, member):
+    from bench.hostile import xlsx_empty_rows
+
+    html = upload(client, xlsx_empty_rows(10_000), name="empty.xlsx").content.decode()
+    assert "The file has no product rows." in html
+    product_import = ProductImport.objects.get()
+    assert product_import.status == "invalid" and not product_import.file  # not kept
+
+
+def test_a_broker_outage_fails_the_check_with_a_message(client, member, monkeypatch):
+    from producers.tasks import check_product_import
+
+    def down(*args, **kwargs):
+        raise OSError("broker unreachable")
+
+    monkeypatch.setattr(check_product_import, "delay", down)
+    html = upload(client, HEADER + ",A-1,Apples,,Fruit,,1,kg,,2.90,10,,0,,\n").content.decode()
+    product_import = ProductImport.objects.get()
+    assert product_import.status == "failed" and not product_import.file
+    assert "could not be checked just now" in html
+
+
+def test_a_file_cannot_be_confirmed_while_it_is_checked(client, member):
+    upload(client, HEADER + ",A-1,Apples,,Fruit,,1,kg,,2.90,10,,0,,\n", check=False)
+    product_import = ProductImport.objects.get()
+    client.post(f"/producer/ferme-a/imports/{product_import.id}/")
+    assert ProductImport.objects.get().status == "checking"
     assert StockRecord.objects.count() == 0
