@@ -436,8 +436,9 @@ def test_a_description_with_html_is_cleaned_whatever_the_source(
             "sku,name,category,description,units,unit_type,price,on_hand\n"
             f'C1,Carrots,Vegetables,"{XSS_DESCRIPTION.replace(chr(34), chr(34) * 2)}",1,kg,2.40,5\n'
         )
-        client.post(f"/producer/{producer.slug}/import/",
-                    {"file": SimpleUploadedFile("p.csv", content.encode())})
+        with django_capture_on_commit_callbacks(execute=True):  # the check runs in Celery
+            client.post(f"/producer/{producer.slug}/import/",
+                        {"file": SimpleUploadedFile("p.csv", content.encode())})
         product_import = ProductImport.objects.get()
         assert product_import.status == "ready", product_import.errors
         with django_capture_on_commit_callbacks(execute=True):
