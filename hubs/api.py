@@ -10,11 +10,11 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as ApiValidationError
-from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,6 +24,7 @@ from teams.selectors import user_is_platform_admin
 
 from . import cycle_services, services, transitions
 from .models import (
+    CycleFee,
     CycleStatus,
     DeliveryZone,
     Hub,
@@ -34,6 +35,11 @@ from .models import (
 )
 from .pricing import cycle_offers, cycle_prices
 from .selectors import cycle_for_manager, cycles_visible_to, cycles_with_status, hubs_for_user
+
+
+def _public_read(request) -> list:
+    """Anyone reads; writing needs a signed-in caller (then tenancy decides)."""
+    return [AllowAny()] if request.method in SAFE_METHODS else [IsAuthenticated()]
 
 
 def _drf_errors(exc: DjangoValidationError) -> ApiValidationError:
@@ -104,7 +110,7 @@ class HubList(generics.ListAPIView):
     """Visible hubs with their pickup points, delivery zones and payment methods."""
 
     serializer_class = HubSerializer
-    permission_classes = []
+    permission_classes = [AllowAny]
     queryset = Hub.objects.filter(is_visible=True).prefetch_related(
         "pickup_points", "delivery_zones", "payment_methods"
     ).order_by("name")
@@ -112,7 +118,7 @@ class HubList(generics.ListAPIView):
 
 class HubDetail(APIView):
     def get_permissions(self):
-        return [] if self.request.method in SAFE_METHODS else [IsAuthenticated()]
+        return _public_read(self.request)
 
     @extend_schema(responses=HubSerializer)
     def get(self, request, hub_id: int):
@@ -135,18 +141,21 @@ class HubDetail(APIView):
         return Response(HubSerializer(hub).data)
 
 
-class OrderCycleList(APIView):
+class OrderCycleList(generics.GenericAPIView):
     """Cycles the caller may read (filter with ?hub= and ?status=); managers create."""
 
     def get_permissions(self):
-        return [] if self.request.method in SAFE_METHODS else [IsAuthenticated()]
+        return _public_read(self.request)
 
     @extend_schema(
         parameters=[
             OpenApiParameter("hub", int, required=False),
             OpenApiParameter("status", str, required=False, enum=CycleStatus.values),
         ],
-        responses=OrderCycleSerializer(many=True),
+        responses={
+            200: OrderCycleSerializer(many=True),
+            400: OpenApiResponse(description="`hub` or `status` is not one of the values."),
+        },
     )
     def get(self, request):
         qs = cycles_visible_to(request.user).select_related("hub").order_by("-opens_at", "id")
@@ -162,11 +171,16 @@ class OrderCycleList(APIView):
                     {"status": [f"Use one of: {', '.join(CycleStatus.values)}."]}
                 )
             qs = cycles_with_status(qs, wanted)
-        paginator = generics.ListAPIView.pagination_class()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(OrderCycleSerializer(page, many=True).data)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(OrderCycleSerializer(page, many=True).data)
 
-    @extend_schema(request=OrderCycleSerializer, responses={201: OrderCycleSerializer})
+    @extend_schema(
+        request=OrderCycleSerializer,
+        responses={
+            201: OrderCycleSerializer,
+            404: OpenApiResponse(description="`hub` is not one the caller manages."),
+        },
+    )
     def post(self, request):
         serializer = OrderCycleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -182,7 +196,7 @@ class OrderCycleList(APIView):
 
 class OrderCycleDetail(APIView):
     def get_permissions(self):
-        return [] if self.request.method in SAFE_METHODS else [IsAuthenticated()]
+        return _public_read(self.request)
 
     @extend_schema(responses=OrderCycleSerializer)
     def get(self, request, cycle_id: int):
@@ -259,6 +273,27 @@ class OrderCycleReopen(_CycleAction):
         return transitions.cycle_reopen(cycle=cycle, **serializer.validated_data)
 
 
+class FeeLineSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=CycleFee.Kind.choices)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class VatLineSerializer(serializers.Serializer):
+    rate = serializers.CharField(help_text="Percent, as written: `5.5`, `20`.")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class PriceBreakdownSerializer(serializers.Serializer):
+    """`hubs.pricing.PriceBreakdown.as_dict()`: the shopper price of one item."""
+
+    producer_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    markup = serializers.DecimalField(max_digits=12, decimal_places=2)
+    fees = FeeLineSerializer(many=True)
+    vat = VatLineSerializer(many=True)
+    total_incl_tax = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
 class OfferSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     producer = serializers.CharField()
@@ -267,13 +302,13 @@ class OfferSerializer(serializers.Serializer):
     sku = serializers.CharField()
     unit_label = serializers.CharField()
     cap = serializers.IntegerField(allow_null=True)
-    price_breakdown = serializers.DictField()
+    price_breakdown = PriceBreakdownSerializer()
 
 
-class OrderCycleProducts(APIView):
+class OrderCycleProducts(generics.GenericAPIView):
     """The cycle's offered products, each with its `price_breakdown` from the price selector."""
 
-    permission_classes = []
+    permission_classes = [AllowAny]
 
     @extend_schema(responses=OfferSerializer(many=True))
     def get(self, request, cycle_id: int):
@@ -287,8 +322,7 @@ class OrderCycleProducts(APIView):
             if cycle.status not in (CycleStatus.UPCOMING, CycleStatus.OPEN):
                 # Producers see closed cycles' offers of their own products only.
                 offers = offers.filter(supplier__producer__in=producers)
-        paginator = generics.ListAPIView.pagination_class()
-        page = paginator.paginate_queryset(offers, request, view=self)
+        page = self.paginate_queryset(offers)
         prices = cycle_prices(cycle=cycle, offers=page)
         data = [
             {
@@ -303,7 +337,7 @@ class OrderCycleProducts(APIView):
             }
             for offer in page
         ]
-        return paginator.get_paginated_response(data)
+        return self.get_paginated_response(data)
 
 
 class RelationshipSerializer(serializers.ModelSerializer):
@@ -336,7 +370,7 @@ def _side(user, link_or_data) -> str | None:
     return None
 
 
-class RelationshipList(APIView):
+class RelationshipList(generics.GenericAPIView):
     """The caller's hub-producer relationships; POST {hub, producer} invites or asks."""
 
     permission_classes = [IsAuthenticated]
@@ -344,11 +378,16 @@ class RelationshipList(APIView):
     @extend_schema(responses=RelationshipSerializer(many=True))
     def get(self, request):
         qs = _relationships_for(request.user).order_by("-created_at")
-        paginator = generics.ListAPIView.pagination_class()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(RelationshipSerializer(page, many=True).data)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(RelationshipSerializer(page, many=True).data)
 
-    @extend_schema(request=RelationshipSerializer, responses={201: RelationshipSerializer})
+    @extend_schema(
+        request=RelationshipSerializer,
+        responses={
+            201: RelationshipSerializer,
+            404: OpenApiResponse(description="Neither `hub` nor `producer` is the caller's."),
+        },
+    )
     def post(self, request):
         serializer = RelationshipSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

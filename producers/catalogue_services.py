@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -342,7 +343,8 @@ def variants_bulk_update(*, producer: Producer, changes: Iterable[VariantChange]
 
 @transaction.atomic
 def product_archive(*, producer: Producer, product) -> str:
-    """Remove a product: archived (hidden, kept) if ever ordered, deleted otherwise.
+    """Remove a product: archived (hidden, kept) if ever ordered or still referred to (an
+    order cycle's offer), deleted otherwise.
 
     Returns "archived" or "deleted".
     """
@@ -352,13 +354,17 @@ def product_archive(*, producer: Producer, product) -> str:
     )
     if not variant_ids:
         raise ValidationError(_("This product does not belong to this producer."))
-    if OrderLine.objects.filter(product_id__in=[product.id, *variant_ids]).exists():
-        now = timezone.now()
-        Product.objects.filter(id__in=[product.id, *variant_ids]).update(
-            is_public=False, archived_at=now
-        )
-        return "archived"
-    StockRecord.objects.filter(product_id__in=variant_ids).delete()
-    Product.objects.filter(id__in=variant_ids).delete()
-    product.delete()
-    return "deleted"
+    if not OrderLine.objects.filter(product_id__in=[product.id, *variant_ids]).exists():
+        try:
+            with transaction.atomic():
+                StockRecord.objects.filter(product_id__in=variant_ids).delete()
+                Product.objects.filter(id__in=variant_ids).delete()
+                product.delete()
+            return "deleted"
+        except (ProtectedError, RestrictedError):
+            # A higher layer keeps a reference (an order cycle offers a variant): keep it.
+            pass
+    Product.objects.filter(id__in=[product.id, *variant_ids]).update(
+        is_public=False, archived_at=timezone.now()
+    )
+    return "archived"
