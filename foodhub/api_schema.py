@@ -5,14 +5,17 @@ Views declare their success answers, and the errors peculiar to them with a desc
 body of every error answer and the errors that every view of a kind gives, by rule, so a new
 endpoint cannot forget them:
 
-| status | answer | documented when |
-| ------ | ------ | --------------- |
-| 400 | `{field: [messages]}` (`non_field_errors`; `detail` for an unreadable body) | the method has a body (POST, PUT, PATCH) or the view declares query parameters |
-| 401 | `{detail}` | the view authenticates: a missing token where one is needed, or a bad or expired one anywhere |
-| 403 | `{detail}` | unsafe methods: a session caller without a CSRF token (token callers never see it) |
-| 404 | `{detail}` | a path with ids (no such object, or another tenant's), or a paginated list (`?page=` past the end) |
-| 415 | `{detail}` | the method documents a request body (sent in another media type) |
-| 429 | `{detail}` | the view throttles |
+- 400 `{field: [messages]}` (`non_field_errors` for the whole object, `detail` for a body
+  that cannot be read): the method has a body (POST, PUT, PATCH) or the view declares query
+  parameters;
+- 401 `{detail}`: the view authenticates (no token where one is needed; a bad or expired
+  token anywhere);
+- 403 `{detail}`: unsafe methods (a session caller without a CSRF token; token callers never
+  see it);
+- 404 `{detail}`: a path with ids (no such object, or another tenant's) or a paginated list
+  (`?page=` past the end);
+- 415 `{detail}`: the method documents a request body (sent in another media type);
+- 429 `{detail}`: the view throttles.
 
 The schemathesis run (tests/foodhub/test_api_fuzz.py) fails on any answer this does not
 describe, so the rules stay true.
