@@ -1,9 +1,10 @@
 """Two tenants of each kind and one user per role, for the suite-wide API and page checks
 (tests/foodhub/test_api_fuzz.py, tests/foodhub/test_permission_matrix.py).
 
-Producer A and hub H are "the tenant": the hub manager and the producer member belong to
-them. Producer B and hub G belong to the "other" producer member and hub manager, who must
-see A's and H's member pages and member API as if they did not exist.
+Producer A and hub H are "the tenant": the producer member is a *staff* member of A (so
+owner-only team actions are refused to them: 403), the hub manager an *owner* of H. Producer
+B and hub G belong to the "other" producer member and hub manager, who must see A's and H's
+member pages and member API as if they did not exist (404).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from producers.catalogue_services import catalogue_upsert
 from producers.models import Producer, ProducerMembership, ProductImport
 from producers.services import producer_member_add
 from teams.roles import PLATFORM_ADMINS_GROUP
+from teams.services import invite
 from tests.hubs.factories import HubFactory
 from tests.producers.factories import ProducerFactory, UserFactory
 from tests.producers.test_dashboard import rows_for
@@ -47,9 +49,10 @@ class World:
     cycle: OrderCycle  # H's open cycle, offering A's products
     draft_cycle: OrderCycle  # H's draft cycle
     link: HubProducer  # H <-> A, active
-    producer_staff: ProducerMembership  # another member of A (not the "producer" user)
-    hub_staff: HubMembership  # another manager of H (not the "manager" user)
+    producer_staff: ProducerMembership  # another staff member of A (not the "producer" user)
+    hub_staff: HubMembership  # a staff manager of H (not the "manager" user)
     ids: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)  # pending invitations to A and H
 
     def user(self, role: str):
         return self.users.get(role)
@@ -65,7 +68,9 @@ def build_world() -> World:
 
     producer = ProducerFactory(name="Ferme A", slug="ferme-a", contact_email="a@example.com")
     other_producer = ProducerFactory(name="Ferme B", slug="ferme-b")
-    producer_member_add(producer=producer, user=users["producer"], role="owner")
+    owner = UserFactory(email="producer-owner@example.com")
+    producer_member_add(producer=producer, user=owner, role="owner")
+    producer_member_add(producer=producer, user=users["producer"], role="staff")
     producer_member_add(producer=other_producer, user=users["other_producer"], role="owner")
     staff = UserFactory(email="producer-staff@example.com")
     producer_staff = producer_member_add(producer=producer, user=staff, role="staff")
@@ -114,6 +119,10 @@ def build_world() -> World:
         other_producer.partner.stockrecords.order_by("id").first().product.parent_id
     )
     other_link = HubProducer.objects.get(hub=other_hub, producer=other_producer)
+    producer_invitation = invite(team=producer, email="invitee@example.com", role="staff",
+                                 invited_by=owner)
+    hub_invitation = invite(team=hub, email="invitee@example.com", role="staff",
+                            invited_by=users["manager"])
     return World(
         users=users, producer=producer, other_producer=other_producer, hub=hub,
         other_hub=other_hub, product_id=product_id, import_id=product_import.id, cycle=cycle,
@@ -121,5 +130,7 @@ def build_world() -> World:
         ids={
             "other_product_id": other_product_id, "other_import_id": other_import.id,
             "other_cycle_id": other_cycle.id, "other_link_id": other_link.id,
+            "supplier_id": cycle.suppliers.get().id,
         },
+        tokens={"producer": producer_invitation.token, "hub": hub_invitation.token},
     )
