@@ -455,7 +455,7 @@ class ImportCreate(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        request={"multipart/form-data": {"type": "object",
+        request={"multipart/form-data": {"type": "object", "required": ["file"],
                                          "properties": {"file": {"type": "string",
                                                                  "format": "binary"}}}},
         responses={201: ImportSerializer},

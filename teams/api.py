@@ -45,6 +45,13 @@ REFUSED = OpenApiResponse(description="Refused by the caller's role in the team 
 LAST_OWNER = OpenApiResponse(description="Refused: the team would be left without an owner.")
 
 
+ROLE_CHANGE = {
+    "type": "object",
+    "properties": {"role": {"type": "string", "enum": list(TeamRole.values)}},
+    "required": ["role"],
+}
+
+
 def _api_errors(call, *args, **kwargs):
     """Run a service, turning its refusals into API errors that keep their message."""
     try:
@@ -94,7 +101,8 @@ class TeamMemberDetail(_TeamView):
     def member(self, team, member_id: int):
         return get_object_or_404(team.memberships.select_related("user"), pk=member_id)
 
-    @extend_schema(request=MemberSerializer,
+    # A role change needs the role, even as a PATCH (the schema would make it optional).
+    @extend_schema(request={"application/json": ROLE_CHANGE},
                    responses={200: MemberSerializer, 400: LAST_OWNER, 403: REFUSED})
     def patch(self, request, team_id: int, member_id: int):
         team = self.team(team_id)
