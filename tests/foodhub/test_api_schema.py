@@ -68,8 +68,7 @@ def test_every_operation_documents_its_errors_with_a_json_body(openapi):
             if code >= "400":
                 schema = response["content"]["application/json"]["schema"]
                 assert {"$ref", "type", "oneOf"} & set(schema), (label, code, schema)
-                if "$ref" in schema and code != "400":
-                    assert schema["$ref"].endswith("/Error"), (label, code, schema)
+
 
 
 def test_token_endpoint_documents_throttling_and_team_actions_their_refusals(openapi):

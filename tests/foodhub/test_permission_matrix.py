@@ -72,6 +72,9 @@ PAGES = {
     "jsi18n/": Page("/jsi18n/", PUBLIC),
     "api/schema/": Page("/api/schema/", PUBLIC),
     "api/docs/": Page("/api/docs/", PUBLIC),
+    # Any other URL under /api/ (an id that is not a number): a JSON 404, for every method.
+    "^api/": Page("/api/v1/producers/not-a-number/", "404 404 404 404 404 404 404",
+                  post="404 404 404 404 404 404 404"),
     "me/": Page("/me/", "login 302 302 302 302 302 302"),
     # producers (A)
     "producer/": Page("/producer/", SIGNED_IN),
