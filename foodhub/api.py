@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -21,13 +19,6 @@ from teams.selectors import user_profile
 def only_foodhub_endpoints(endpoints):
     """drf-spectacular hook: keep /api/ endpoints, leave Wagtail's admin API out of the schema."""
     return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/")]
-
-
-@csrf_exempt  # it changes nothing, and an API caller gets JSON even for a POST
-def api_not_found(request, *args, **kwargs):
-    """Any other URL under /api/ (a typo, an id that is not a number): a JSON 404 like every
-    API error, instead of the site's HTML page."""
-    return JsonResponse({"detail": _("Not found.")}, status=404)
 
 
 class TokenRequestSerializer(serializers.Serializer):
