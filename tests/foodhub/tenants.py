@@ -29,6 +29,24 @@ from tests.hubs.factories import HubFactory
 from tests.producers.factories import ProducerFactory, UserFactory
 from tests.producers.test_dashboard import rows_for
 
+PASSWORD = "correct horse battery"  # every UserFactory user's
+TOKEN_URL = "/api/v1/auth/token/"
+
+
+def api_token(user, post) -> dict:
+    """THE AUTH HOOK of the suite-wide API checks: a token for `user`, got the way a client
+    gets one, by logging in at POST /api/v1/auth/token/, so it stays true whatever tokens
+    are stored as. `post(path, data)` sends `data` as JSON and returns the decoded answer
+    (`{"token": ...}`). The throttle's counts (the cache) are cleared first: earlier tests
+    of the session may have used the endpoint's budget."""
+    from django.core.cache import cache
+
+    cache.clear()
+    body = post(TOKEN_URL, {"email": user.email, "password": PASSWORD})
+    assert "token" in body, body
+    return body
+
+
 ROLES = (
     "anonymous", "shopper", "producer", "other_producer", "manager", "other_manager",
     "platform_admin",

@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.foodhub.tenants import World, build_world
+from tests.foodhub.tenants import World, api_token, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -60,31 +60,21 @@ CONFIG = {
 }
 
 Category = get_model("catalogue", "Category")
-PASSWORD = "correct horse battery"  # tests.producers.factories.UserFactory's
 
 
 # --- the auth hook ---------------------------------------------------------------------------
 
 
 def auth_headers(app, user) -> dict[str, str]:
-    """The headers that authenticate `user` on the API (none for anonymous callers): the
-    token a client gets by logging in at POST /api/v1/auth/token/.
-
-    The one place that knows how API credentials are made; going through the endpoint keeps
-    it true whatever tokens are stored as. The throttle's counts (cache) are cleared first:
-    earlier tests of the session may have used the endpoint's budget.
-    """
+    """Headers that authenticate `user` (none for anonymous callers), through the suite's
+    auth hook (tests.foodhub.tenants.api_token), on the app itself: Django's test client
+    would reconnect the signals that close the test's connection."""
     if user is None:
         return {}
-    from django.core.cache import cache
     from werkzeug.test import Client
 
-    cache.clear()
-    response = Client(app).post(
-        "/api/v1/auth/token/", json={"email": user.email, "password": PASSWORD}
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return {"Authorization": f"Token {response.get_json()['token']}"}
+    body = api_token(user, lambda path, data: Client(app).post(path, json=data).get_json())
+    return {"Authorization": f"Token {body['token']}"}
 
 
 # --- aiming generated cases at the tenants' objects -----------------------------------------

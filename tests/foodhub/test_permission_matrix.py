@@ -26,7 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from tests.foodhub.tenants import ROLES, World, build_world
+from tests.foodhub.tenants import ROLES, World, api_token, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -358,11 +358,14 @@ def fingerprint() -> str:
 
 
 def client_for(world: World, role: str, *, api: bool):
+    """A client signed in as the role: by session for pages, by token for the API."""
     client = APIClient()
     user = world.user(role)
     if user is not None:
         if api:
-            client.force_authenticate(user)
+            body = api_token(user, lambda path, data: APIClient().post(
+                path, data, format="json").json())
+            client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
         else:
             client.force_login(user)
     return client
