@@ -415,10 +415,12 @@ def our_routes() -> set[str]:
 def api_routes_as_paths(routes: set[str]) -> set[str]:
     import re
 
-    return {
+    paths = {
         "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
         for route in routes if route.startswith(API_PREFIX)
     }
+    # drf-spectacular names a `pk` path parameter `id` (SCHEMA_COERCE_PATH_PK).
+    return {path.replace("{pk}", "{id}") for path in paths}
 
 
 def schema_operations() -> set[str]:
