@@ -1,4 +1,4 @@
-"""Platform-level views: health, robots.txt and the post-login landing."""
+"""Platform-level views: health, robots.txt, the post-login landing and the API's 404."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from foodhub.celery import app as celery_app
@@ -70,3 +72,11 @@ def role_home(request):
     if Role.PRODUCER in roles:
         return redirect("producers:home")
     return redirect("customer:summary")
+
+
+@csrf_exempt  # it changes nothing, and an API caller gets JSON even for a POST
+def api_not_found(request, *args, **kwargs):
+    """Any other URL under /api/ (a typo, an id that is not a number): a JSON 404 like every
+    API error, instead of the site's HTML page."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)
+

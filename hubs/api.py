@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as ApiValidationError
-from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -31,6 +31,7 @@ from teams.selectors import user_is_platform_admin
 
 from . import cycle_services, services, transitions
 from .models import (
+    CycleFee,
     CycleStatus,
     DeliveryZone,
     Hub,
@@ -47,6 +48,11 @@ from .selectors import (
     cycles_with_status,
     hubs_for_user,
 )
+
+
+def _public_read(request) -> list:
+    """Anyone reads; writing needs a signed-in caller (then tenancy decides)."""
+    return [AllowAny()] if request.method in SAFE_METHODS else [IsAuthenticated()]
 
 
 def _drf_errors(exc: DjangoValidationError) -> ApiValidationError:
@@ -147,7 +153,7 @@ class HubList(generics.ListAPIView):
     """Visible hubs with their pickup points, delivery zones and payment methods."""
 
     serializer_class = HubSerializer
-    permission_classes = []
+    permission_classes = [AllowAny]
     queryset = Hub.objects.filter(is_visible=True).prefetch_related(
         "pickup_points", "delivery_zones", "payment_methods"
     ).order_by("name")
@@ -155,7 +161,7 @@ class HubList(generics.ListAPIView):
 
 class HubDetail(APIView):
     def get_permissions(self):
-        return [] if self.request.method in SAFE_METHODS else [IsAuthenticated()]
+        return _public_read(self.request)
 
     @extend_schema(responses=HubSerializer)
     def get(self, request, hub_id: int):
@@ -178,18 +184,21 @@ class HubDetail(APIView):
         return Response(HubSerializer(hub).data)
 
 
-class OrderCycleList(APIView):
+class OrderCycleList(generics.GenericAPIView):
     """Cycles the caller may read (filter with ?hub= and ?status=); managers create."""
 
     def get_permissions(self):
-        return [] if self.request.method in SAFE_METHODS else [IsAuthenticated()]
+        return _public_read(self.request)
 
     @extend_schema(
         parameters=[
             OpenApiParameter("hub", int, required=False),
             OpenApiParameter("status", str, required=False, enum=CycleStatus.values),
         ],
-        responses=OrderCycleSerializer(many=True),
+        responses={
+            200: OrderCycleSerializer(many=True),
+            400: OpenApiResponse(description="`hub` or `status` is not one of the values."),
+        },
     )
     def get(self, request):
         qs = cycles_visible_to(request.user).select_related("hub").order_by("-opens_at", "id")
@@ -201,11 +210,16 @@ class OrderCycleList(APIView):
             qs = qs.filter(hub_id=filters.validated_data["hub"])
         if "status" in filters.validated_data:
             qs = cycles_with_status(qs, filters.validated_data["status"])
-        paginator = generics.ListAPIView.pagination_class()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(_cycles_data(request, page, many=True))
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(_cycles_data(request, page, many=True))
 
-    @extend_schema(request=OrderCycleSerializer, responses={201: OrderCycleSerializer})
+    @extend_schema(
+        request=OrderCycleSerializer,
+        responses={
+            201: OrderCycleSerializer,
+            404: OpenApiResponse(description="`hub` is not one the caller manages."),
+        },
+    )
     def post(self, request):
         serializer = OrderCycleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -221,7 +235,7 @@ class OrderCycleList(APIView):
 
 class OrderCycleDetail(APIView):
     def get_permissions(self):
-        return [] if self.request.method in SAFE_METHODS else [IsAuthenticated()]
+        return _public_read(self.request)
 
     @extend_schema(responses=OrderCycleSerializer)
     def get(self, request, cycle_id: int):
@@ -298,6 +312,27 @@ class OrderCycleReopen(_CycleAction):
         return transitions.cycle_reopen(cycle=cycle, **serializer.validated_data)
 
 
+class FeeLineSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=CycleFee.Kind.choices)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class VatLineSerializer(serializers.Serializer):
+    rate = serializers.CharField(help_text="Percent, as written: `5.5`, `20`.")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class PriceBreakdownSerializer(serializers.Serializer):
+    """`hubs.pricing.PriceBreakdown.as_dict()`: the shopper price of one item."""
+
+    producer_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    markup = serializers.DecimalField(max_digits=12, decimal_places=2)
+    fees = FeeLineSerializer(many=True)
+    vat = VatLineSerializer(many=True)
+    total_incl_tax = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
 class OfferSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     producer = serializers.CharField()
@@ -306,13 +341,13 @@ class OfferSerializer(serializers.Serializer):
     sku = serializers.CharField()
     unit_label = serializers.CharField()
     cap = serializers.IntegerField(allow_null=True)
-    price_breakdown = serializers.DictField()
+    price_breakdown = PriceBreakdownSerializer()
 
 
-class OrderCycleProducts(APIView):
+class OrderCycleProducts(generics.GenericAPIView):
     """The cycle's offered products, each with its `price_breakdown` from the price selector."""
 
-    permission_classes = []
+    permission_classes = [AllowAny]
 
     @extend_schema(responses=OfferSerializer(many=True))
     def get(self, request, cycle_id: int):
@@ -326,8 +361,7 @@ class OrderCycleProducts(APIView):
             if cycle.status not in (CycleStatus.UPCOMING, CycleStatus.OPEN):
                 # Producers see closed cycles' offers of their own products only.
                 offers = offers.filter(supplier__producer__in=producers)
-        paginator = generics.ListAPIView.pagination_class()
-        page = paginator.paginate_queryset(offers, request, view=self)
+        page = self.paginate_queryset(offers)
         prices = cycle_prices(cycle=cycle, offers=page)
         data = [
             {
@@ -342,7 +376,7 @@ class OrderCycleProducts(APIView):
             }
             for offer in page
         ]
-        return paginator.get_paginated_response(data)
+        return self.get_paginated_response(data)
 
 
 class RelationshipSerializer(ModelSerializer):
@@ -375,7 +409,7 @@ def _side(user, link_or_data) -> str | None:
     return None
 
 
-class RelationshipList(APIView):
+class RelationshipList(generics.GenericAPIView):
     """The caller's hub-producer relationships; POST {hub, producer} invites or asks."""
 
     permission_classes = [IsAuthenticated]
@@ -383,11 +417,16 @@ class RelationshipList(APIView):
     @extend_schema(responses=RelationshipSerializer(many=True))
     def get(self, request):
         qs = _relationships_for(request.user).order_by("-created_at")
-        paginator = generics.ListAPIView.pagination_class()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(RelationshipSerializer(page, many=True).data)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(RelationshipSerializer(page, many=True).data)
 
-    @extend_schema(request=RelationshipSerializer, responses={201: RelationshipSerializer})
+    @extend_schema(
+        request=RelationshipSerializer,
+        responses={
+            201: RelationshipSerializer,
+            404: OpenApiResponse(description="Neither `hub` nor `producer` is the caller's."),
+        },
+    )
     def post(self, request):
         serializer = RelationshipSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -12,13 +12,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from oscar.core.loading import get_model
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -181,6 +181,55 @@ class ImportSerializer(ModelSerializer):
         ]
 
 
+class ImportProgressSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ProductImport.Status.choices)
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+    percent = serializers.IntegerField(min_value=0, max_value=100)
+    counts = serializers.JSONField()
+    message = serializers.CharField(allow_blank=True)
+
+
+class ImportDetailSerializer(ImportSerializer):
+    """An import with where its writing stands (`progress`, for a progress bar)."""
+
+    progress = ImportProgressSerializer(read_only=True)
+
+    class Meta(ImportSerializer.Meta):
+        fields = [*ImportSerializer.Meta.fields, "progress"]
+
+
+class ProductRemovedSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(
+        choices=["archived", "deleted"],
+        help_text="`archived` (hidden, kept) if it was ever ordered, `deleted` otherwise.",
+    )
+
+
+class StockUpdatedSerializer(serializers.Serializer):
+    updated = serializers.IntegerField(help_text="How many variants changed.")
+
+
+STOCK_ERRORS = OpenApiResponse(
+    response={
+        "oneOf": [
+            {"type": "array", "items": {"type": "object"},
+             "description": "A list of changes: the errors of each change, at its index."},
+            {"type": "object", "additionalProperties": {}},
+        ],
+        "example": [{}, {"on_hand": ["Ensure this value is greater than or equal to 0."]}],
+    },
+    description="Invalid changes: nothing is written. Errors of each change at its index "
+                "(an unknown SKU too), or `non_field_errors` when the body is not a list.",
+)
+
+
+def _public_read(request) -> list:
+    """Anyone reads; writing needs a signed-in caller (then tenancy decides)."""
+    return [AllowAny()] if request.method in SAFE_METHODS else [IsAuthenticated()]
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 
@@ -273,12 +322,15 @@ class ProducerList(generics.ListAPIView):
     """Visible producers."""
 
     serializer_class = ProducerSerializer
-    permission_classes = []
+    permission_classes = [AllowAny]
     queryset = Producer.objects.filter(is_visible=True).order_by("name")
 
 
 class ProducerDetail(APIView):
     """A visible producer; members update their profile (PATCH)."""
+
+    def get_permissions(self):
+        return _public_read(self.request)
 
     @extend_schema(responses=ProducerSerializer)
     def get(self, request, producer_id: int):
@@ -296,22 +348,20 @@ class ProducerDetail(APIView):
         return Response(ProducerSerializer(producer).data)
 
 
-class ProductList(APIView):
-    """A producer's active products with variants (public); members create products."""
+class ProductList(generics.GenericAPIView):
+    """A producer's active products with variants (public; members see inactive ones too);
+    members create products."""
 
     def get_permissions(self):
-        return [] if self.request.method in SAFE_METHODS else [IsAuthenticated()]
+        return _public_read(self.request)
 
     @extend_schema(responses=ProductSerializer(many=True))
     def get(self, request, producer_id: int):
         producer = _readable_producer(request, producer_id)
         member = producers_for_user(request.user).filter(pk=producer.pk).exists() if (
             request.user.is_authenticated) else False
-        paginator = generics.ListAPIView.pagination_class()
-        page = paginator.paginate_queryset(
-            _products(producer, include_inactive=member), request, view=self
-        )
-        return paginator.get_paginated_response(ProductSerializer(page, many=True).data)
+        page = self.paginate_queryset(_products(producer, include_inactive=member))
+        return self.get_paginated_response(ProductSerializer(page, many=True).data)
 
     @extend_schema(request=ProductInputSerializer, responses={201: ProductSerializer})
     def post(self, request, producer_id: int):
@@ -325,7 +375,7 @@ class ProductDetail(APIView):
     otherwise)."""
 
     def get_permissions(self):
-        return [] if self.request.method in SAFE_METHODS else [IsAuthenticated()]
+        return _public_read(self.request)
 
     def _product(self, producer, product_id, *, include_inactive):
         product = _products(producer, include_inactive=include_inactive).filter(
@@ -354,7 +404,7 @@ class ProductDetail(APIView):
         parent = self._product(producer, product_id, include_inactive=True)
         return Response(_save_product(request, producer, parent=parent, partial=True))
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: ProductRemovedSerializer})
     def delete(self, request, producer_id: int, product_id: int):
         producer = _member_producer(request, producer_id)
         parent = self._product(producer, product_id, include_inactive=True)
@@ -367,7 +417,10 @@ class StockUpdate(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=StockChangeSerializer(many=True), responses={200: dict})
+    @extend_schema(
+        request=StockChangeSerializer(many=True),
+        responses={200: StockUpdatedSerializer, 400: STOCK_ERRORS},
+    )
     def post(self, request, producer_id: int):
         producer = _member_producer(request, producer_id)
         serializer = StockChangeSerializer(data=request.data, many=True)
@@ -411,7 +464,7 @@ class ImportCreate(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        request={"multipart/form-data": {"type": "object",
+        request={"multipart/form-data": {"type": "object", "required": ["file"],
                                          "properties": {"file": {"type": "string",
                                                                  "format": "binary"}}}},
         responses={202: ImportSerializer},
@@ -430,13 +483,12 @@ class ImportCreate(APIView):
 class ImportDetail(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=ImportSerializer)
+    @extend_schema(responses=ImportDetailSerializer)
     def get(self, request, producer_id: int, import_id: int):
         producer = _member_producer(request, producer_id)
         product_import = get_object_or_404(ProductImport, pk=import_id, producer=producer)
-        data = ImportSerializer(product_import).data
-        data["progress"] = import_services.import_progress(product_import)
-        return Response(data)
+        product_import.progress = import_services.import_progress(product_import)
+        return Response(ImportDetailSerializer(product_import).data)
 
 
 class ImportConfirm(APIView):

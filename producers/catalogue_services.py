@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -369,8 +369,8 @@ def variants_bulk_update(*, producer: Producer, changes: Iterable[VariantChange]
 
 @transaction.atomic
 def product_archive(*, producer: Producer, product) -> str:
-    """Remove a product: archived (hidden, kept) if ever ordered or offered in an order cycle
-    (whose offers protect it), deleted otherwise.
+    """Remove a product: archived (hidden, kept) if ever ordered or still referred to (an
+    order cycle's offer), deleted otherwise.
 
     Returns "archived" or "deleted".
     """
@@ -386,10 +386,10 @@ def product_archive(*, producer: Producer, product) -> str:
                 StockRecord.objects.filter(product_id__in=variant_ids).delete()
                 Product.objects.filter(id__in=variant_ids).delete()
                 product.delete()
-        except ProtectedError:
-            pass  # offered in an order cycle (a higher package's rows): kept, archived
-        else:
             return "deleted"
+        except (ProtectedError, RestrictedError):
+            # A higher layer keeps a reference (an order cycle offers a variant): keep it.
+            pass
     Product.objects.filter(id__in=[product.id, *variant_ids]).update(
         is_public=False, archived_at=timezone.now()
     )

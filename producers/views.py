@@ -147,9 +147,11 @@ def product_edit(request, slug: str, product_id: int | None = None):
             "category": categories[0] if categories else None, "vat_rate": parent.vat_rate,
         }
         initial_variants = _variant_initial(product_variants(producer=producer, product=parent))
-    form = ProductForm(request.POST or None, request.FILES or None, initial=initial_product)
+    # Bound on every POST, even an empty one (which must answer "required", not crash).
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    form = ProductForm(data, files, initial=initial_product)
     formset_class = VariantFormSet if parent is not None else NewVariantFormSet
-    variants = formset_class(request.POST or None, initial=initial_variants, prefix="variants")
+    variants = formset_class(data, initial=initial_variants, prefix="variants")
     if request.method == "POST":
         valid = form.is_valid() & variants.is_valid()  # both, so every error shows at once
         upload = form.cleaned_data.get("image")

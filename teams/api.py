@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -30,12 +30,26 @@ class InvitationSerializer(serializers.Serializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=TeamRole.choices, default=TeamRole.STAFF)
     created_at = serializers.DateTimeField(read_only=True)
-    sent_at = serializers.DateTimeField(read_only=True)
+    sent_at = serializers.DateTimeField(read_only=True, allow_null=True,
+                                        help_text="Null until the e-mail is sent.")
 
 
 class TeamSerializer(serializers.Serializer):
     members = MemberSerializer(many=True)
     invitations = InvitationSerializer(many=True)
+
+
+# The error body's schema is added by the project's schema class (foodhub/api_schema.py).
+REFUSED = OpenApiResponse(description="Refused by the caller's role in the team (`detail` says "
+                                      "why), or a session caller without a CSRF token.")
+LAST_OWNER = OpenApiResponse(description="Refused: the team would be left without an owner.")
+
+
+ROLE_CHANGE = {
+    "type": "object",
+    "properties": {"role": {"type": "string", "enum": list(TeamRole.values)}},
+    "required": ["role"],
+}
 
 
 def _api_errors(call, *args, **kwargs):
@@ -70,7 +84,8 @@ class TeamDetail(_TeamView):
 class TeamInvitationCreate(_TeamView):
     """Invite someone by e-mail (staff invite staff; owners invite owners too)."""
 
-    @extend_schema(request=InvitationSerializer, responses={201: InvitationSerializer})
+    @extend_schema(request=InvitationSerializer,
+                   responses={201: InvitationSerializer, 403: REFUSED})
     def post(self, request, team_id: int):
         team = self.team(team_id)
         serializer = InvitationSerializer(data=request.data)
@@ -86,7 +101,9 @@ class TeamMemberDetail(_TeamView):
     def member(self, team, member_id: int):
         return get_object_or_404(team.memberships.select_related("user"), pk=member_id)
 
-    @extend_schema(request=MemberSerializer, responses=MemberSerializer)
+    # A role change needs the role, even as a PATCH (the schema would make it optional).
+    @extend_schema(request={"application/json": ROLE_CHANGE},
+                   responses={200: MemberSerializer, 400: LAST_OWNER, 403: REFUSED})
     def patch(self, request, team_id: int, member_id: int):
         team = self.team(team_id)
         member = self.member(team, member_id)
@@ -96,7 +113,7 @@ class TeamMemberDetail(_TeamView):
                              role=serializer.validated_data["role"], by=request.user)
         return Response(MemberSerializer(member).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, 400: LAST_OWNER, 403: REFUSED})
     def delete(self, request, team_id: int, member_id: int):
         team = self.team(team_id)
         member = self.member(team, member_id)

@@ -361,7 +361,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "foodhub.api_schema.FoodhubAutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
@@ -374,6 +374,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Only our API is documented; Wagtail's admin API lives under /cms/.
     "PREPROCESSING_HOOKS": ["foodhub.api.only_foodhub_endpoints"],
+    # Choice sets used by more than one component keep one stable name.
+    "ENUM_NAME_OVERRIDES": {
+        "ImportStatusEnum": "producers.models.ProductImport.Status",
+        "RelationshipStatusEnum": "hubs.models.HubProducer.Status",
+        "FeeKindEnum": "hubs.models.CycleFee.Kind",
+    },
 }
 
 # --- Logging ---------------------------------------------------------------------------------

@@ -81,3 +81,12 @@ def test_schema_and_docs_are_served_locally(client):
     html = docs.content.decode()
     assert "swagger" in html.lower()
     assert "cdn." not in html and "unpkg" not in html
+
+
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_an_unknown_api_url_is_a_json_404(api, method):
+    """An id that is not a number fell through to the site's HTML 404 page."""
+    response = getattr(api, method)("/api/v1/producers/not-a-number/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}

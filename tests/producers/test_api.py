@@ -113,6 +113,21 @@ def test_member_creates_updates_and_archives_a_product(api, farm, member):
     assert removed.json() == {"result": "deleted"}
 
 
+def test_removing_a_product_an_order_cycle_offers_archives_it(api, cycle_with_offers, supplier):
+    """It answered 500: the cycle's offers protect the variants' stock records."""
+    user = UserFactory(email="farmer@example.com")
+    producer_member_add(producer=supplier, user=user, role="owner")
+    api.force_authenticate(user)
+    cycle, offers = cycle_with_offers
+    product = offers[0].stockrecord.product.parent
+    removed = api.delete(f"/api/v1/producers/{supplier.id}/products/{product.id}/")
+    assert removed.status_code == 200
+    assert removed.json() == {"result": "archived"}
+    product.refresh_from_db()
+    assert product.archived_at is not None and not product.is_public
+    assert cycle.offers.count() == len(offers)
+
+
 def test_invalid_product_gets_field_errors(api, farm, member):
     payload = product_payload()
     payload["variants"][0]["price"] = "-1"

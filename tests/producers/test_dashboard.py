@@ -191,6 +191,13 @@ def test_product_form_errors_name_the_field(client, member):
     assert not Product.objects.filter(title="Honey").exists()
 
 
+def test_an_empty_product_form_says_what_is_required(client, member):
+    """An empty POST answered 500 (the form was left unbound)."""
+    response = client.post("/producer/ferme-a/products/new/", {})
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("upload", "message"),
     [

@@ -1,0 +1,154 @@
+"""Two tenants of each kind and one user per role, for the suite-wide API and page checks
+(tests/foodhub/test_api_fuzz.py, tests/foodhub/test_permission_matrix.py).
+
+Producer A and hub H are "the tenant": the producer member is a *staff* member of A (so
+owner-only team actions are refused to them: 403), the hub manager an *owner* of H. Producer
+B and hub G belong to the "other" producer member and hub manager, who must see A's and H's
+member pages and member API as if they did not exist (404).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from hubs import transitions
+from hubs.cycle_services import cycle_create, cycle_offers_add
+from hubs.models import Hub, HubMembership, HubProducer, OrderCycle
+from hubs.services import hub_manager_add, hub_supplier_link
+from producers.catalogue_services import catalogue_upsert
+from producers.models import Producer, ProducerMembership, ProductImport
+from producers.services import producer_member_add
+from teams.roles import PLATFORM_ADMINS_GROUP
+from teams.services import invite
+from tests.hubs.factories import HubFactory
+from tests.producers.factories import ProducerFactory, UserFactory
+from tests.producers.test_dashboard import rows_for
+
+PASSWORD = "correct horse battery"  # every UserFactory user's
+TOKEN_URL = "/api/v1/auth/token/"
+
+
+def api_token(user, post) -> dict:
+    """THE AUTH HOOK of the suite-wide API checks: a token for `user`, got the way a client
+    gets one, by logging in at POST /api/v1/auth/token/, so it stays true whatever tokens
+    are stored as. `post(path, data)` sends `data` as JSON and returns the decoded answer
+    (`{"token": ...}`). The throttle's counts (the cache) are cleared first: earlier tests
+    of the session may have used the endpoint's budget."""
+    from django.core.cache import cache
+
+    cache.clear()
+    body = post(TOKEN_URL, {"email": user.email, "password": PASSWORD})
+    assert "token" in body, body
+    return body
+
+
+ROLES = (
+    "anonymous", "shopper", "producer", "other_producer", "manager", "other_manager",
+    "platform_admin",
+)
+
+
+@dataclass
+class World:
+    """The tenant's objects (A, H) and the other tenants' (B, G), and a user per role."""
+
+    users: dict[str, object]
+    producer: Producer  # A
+    other_producer: Producer  # B
+    hub: Hub  # H
+    other_hub: Hub  # G
+    product_id: int  # one of A's products (an Oscar parent)
+    import_id: int  # one of A's product imports
+    cycle: OrderCycle  # H's open cycle, offering A's products
+    draft_cycle: OrderCycle  # H's draft cycle
+    link: HubProducer  # H <-> A, active
+    producer_staff: ProducerMembership  # another staff member of A (not the "producer" user)
+    hub_staff: HubMembership  # a staff manager of H (not the "manager" user)
+    ids: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)  # pending invitations to A and H
+
+    def user(self, role: str):
+        return self.users.get(role)
+
+
+def build_world() -> World:
+    """Create the two tenants of each kind, their objects and the users (a few queries)."""
+    users = {
+        role: UserFactory(email=f"{role.replace('_', '-')}@example.com")
+        for role in ROLES if role != "anonymous"
+    }
+    users["platform_admin"].groups.add(Group.objects.get_or_create(name=PLATFORM_ADMINS_GROUP)[0])
+
+    producer = ProducerFactory(name="Ferme A", slug="ferme-a", contact_email="a@example.com")
+    other_producer = ProducerFactory(name="Ferme B", slug="ferme-b")
+    owner = UserFactory(email="producer-owner@example.com")
+    producer_member_add(producer=producer, user=owner, role="owner")
+    producer_member_add(producer=producer, user=users["producer"], role="staff")
+    producer_member_add(producer=other_producer, user=users["other_producer"], role="owner")
+    staff = UserFactory(email="producer-staff@example.com")
+    producer_staff = producer_member_add(producer=producer, user=staff, role="staff")
+    catalogue_upsert(rows=rows_for(producer, 4), producers={producer.id: producer})
+    catalogue_upsert(rows=rows_for(other_producer, 2, name="Leeks", start=100),
+                     producers={other_producer.id: other_producer})
+
+    hub = HubFactory(name="Marché H", slug="marche-h", contact_email="h@example.com")
+    other_hub = HubFactory(name="Marché G", slug="marche-g")
+    hub_manager_add(hub=hub, user=users["manager"], role="owner")
+    hub_manager_add(hub=other_hub, user=users["other_manager"], role="owner")
+    hub_staff = hub_manager_add(
+        hub=hub, user=UserFactory(email="hub-staff@example.com"), role="staff"
+    )
+    link = hub_supplier_link(hub=hub, producer=producer)
+    hub_supplier_link(hub=other_hub, producer=other_producer)
+
+    now = timezone.now()
+    cycle = cycle_create(
+        hub=hub, name="This week", opens_at=now - dt.timedelta(days=1),
+        closes_at=now + dt.timedelta(days=2), markup_percent=Decimal("10"),
+        note_to_producers="Deliver by 8.", publish=True,
+    )
+    cycle_offers_add(cycle=cycle, producer=producer)
+    draft_cycle = cycle_create(
+        hub=hub, name="Next month", opens_at=now + dt.timedelta(days=30),
+        closes_at=now + dt.timedelta(days=33),
+    )
+    other_cycle = cycle_create(
+        hub=other_hub, name="G's week", opens_at=now + dt.timedelta(days=3),
+        closes_at=now + dt.timedelta(days=5),
+    )
+    transitions.cycle_publish(cycle=other_cycle)
+
+    product_id = producer.partner.stockrecords.order_by("id").first().product.parent_id
+    product_import = ProductImport.objects.create(
+        producer=producer, uploaded_by=users["producer"], filename="products.csv",
+        status=ProductImport.Status.INVALID, total=1,
+        errors=[{"row": 2, "column": "price", "message": "A price is required."}],
+    )
+    other_import = ProductImport.objects.create(
+        producer=other_producer, uploaded_by=users["other_producer"], filename="b.csv",
+        status=ProductImport.Status.INVALID,
+    )
+    other_product_id = (
+        other_producer.partner.stockrecords.order_by("id").first().product.parent_id
+    )
+    other_link = HubProducer.objects.get(hub=other_hub, producer=other_producer)
+    producer_invitation = invite(team=producer, email="invitee@example.com", role="staff",
+                                 invited_by=owner)
+    hub_invitation = invite(team=hub, email="invitee@example.com", role="staff",
+                            invited_by=users["manager"])
+    return World(
+        users=users, producer=producer, other_producer=other_producer, hub=hub,
+        other_hub=other_hub, product_id=product_id, import_id=product_import.id, cycle=cycle,
+        draft_cycle=draft_cycle, link=link, producer_staff=producer_staff, hub_staff=hub_staff,
+        ids={
+            "other_product_id": other_product_id, "other_import_id": other_import.id,
+            "other_cycle_id": other_cycle.id, "other_link_id": other_link.id,
+            "supplier_id": cycle.suppliers.get().id,
+        },
+        tokens={"producer": producer_invitation.token, "hub": hub_invitation.token},
+    )

@@ -1,0 +1,508 @@
+"""The permission matrix: every page and API operation of ours, for every role, aimed at the
+objects of one tenant (producer A, hub H, see tests/foodhub/tenants.py) -> the status each
+role gets. Writes refused to a role must also leave the database as it was.
+
+The rows are checked against the URL conf (walked from the root) and the API schema: a new
+page or API operation without a row fails the suite, and so does a row for a route that is
+gone. Third-party URL trees are skipped with their reason (SKIPPED_TREES).
+
+Columns, in order: anonymous, shopper, producer (a staff member of A), other producer
+(owner of B), manager (an owner of H), other manager (owner of G), platform admin.
+A cell is a status code, `login` (302 to the login page), `2xx` (any success) or `-` (any
+answer but a server error: a write that may succeed for that role).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+from django.shortcuts import resolve_url
+from django.urls import URLPattern, URLResolver, get_resolver
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
+
+from tests.foodhub.tenants import ROLES, World, api_token, build_world
+
+pytestmark = pytest.mark.django_db
+
+# --- what is not ours ------------------------------------------------------------------------
+
+SKIPPED_TREES = {
+    "django-admin/": "Django admin: staff only, its permissions are model permissions held by "
+                     "platform admins (tests/teams/test_admin.py)",
+    "cms/": "Wagtail admin: its own login and page permissions",
+    "documents/": "Wagtail documents: served by Wagtail with its own privacy rules",
+    "shop/": "Oscar's storefront, accounts and staff dashboard: Oscar's views and permissions",
+    "i18n/": "Django's set_language: a redirect that stores a cookie, no tenant data",
+    "media/<path:path>": "public media (photos, logos); private files are served by their own "
+                         "view (issue 8, finding 3)",
+    "": "Wagtail's page tree (public CMS pages) and its password-protection helpers",
+}
+API_PREFIX = "api/v1/"
+
+# --- the matrix ------------------------------------------------------------------------------
+
+MEMBER_A = "login 404 200 404 404 404 200"  # producer A's member pages
+MANAGER_H = "login 404 404 404 200 404 200"  # hub H's manager pages
+SIGNED_IN = "login 200 200 200 200 200 200"
+PUBLIC = "200 200 200 200 200 200 200"
+POST_ONLY = "login 405 405 405 405 405 405"
+# A write to A's or H's pages: refused (404) to every other role, nothing written.
+WRITE_A = "login 404 - 404 404 404 -"
+WRITE_H = "login 404 404 404 - 404 -"
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str  # formatted with World.params()
+    get: str
+    post: str | None = None  # a page that writes: what a POST gets
+    data: tuple = ()
+
+
+PAGES = {
+    # foodhub
+    "healthz": Page("/healthz", PUBLIC),
+    "robots.txt": Page("/robots.txt", PUBLIC),
+    "jsi18n/": Page("/jsi18n/", PUBLIC),
+    "api/schema/": Page("/api/schema/", PUBLIC),
+    "api/docs/": Page("/api/docs/", PUBLIC),
+    # Any other URL under /api/ (an id that is not a number): a JSON 404, for every method.
+    "^api/": Page("/api/v1/producers/not-a-number/", "404 404 404 404 404 404 404",
+                  post="404 404 404 404 404 404 404"),
+    "me/": Page("/me/", "login 302 302 302 302 302 302"),
+    # producers (A)
+    "producer/": Page("/producer/", SIGNED_IN),
+    "producer/invitations/<str:token>/": Page(
+        "/producer/invitations/{producer_token}/", SIGNED_IN,
+        # The invitation is for invitee@example.com: nobody else joins with it.
+        post="login 302 302 302 302 302 302",
+    ),
+    "producer/<slug:slug>/": Page("/producer/{producer_slug}/", MEMBER_A, WRITE_A),
+    "producer/<slug:slug>/products/new/": Page(
+        "/producer/{producer_slug}/products/new/", MEMBER_A, WRITE_A
+    ),
+    "producer/<slug:slug>/products/<int:product_id>/": Page(
+        "/producer/{producer_slug}/products/{product_id}/", MEMBER_A, WRITE_A
+    ),
+    "producer/<slug:slug>/products/<int:product_id>/archive/": Page(
+        "/producer/{producer_slug}/products/{product_id}/archive/", POST_ONLY, WRITE_A
+    ),
+    "producer/<slug:slug>/history/": Page("/producer/{producer_slug}/history/", MEMBER_A),
+    "producer/<slug:slug>/import/": Page(
+        "/producer/{producer_slug}/import/", MEMBER_A, WRITE_A
+    ),
+    "producer/<slug:slug>/imports/<int:import_id>/": Page(
+        "/producer/{producer_slug}/imports/{import_id}/", MEMBER_A, WRITE_A
+    ),
+    "producer/<slug:slug>/imports/<int:import_id>/progress/": Page(
+        "/producer/{producer_slug}/imports/{import_id}/progress/", MEMBER_A
+    ),
+    "producer/<slug:slug>/export.<str:fmt>": Page(
+        "/producer/{producer_slug}/export.csv", MEMBER_A
+    ),
+    "producer/<slug:slug>/profile/": Page(
+        "/producer/{producer_slug}/profile/", MEMBER_A, WRITE_A,
+        data=(("action", "profile"), ("name", "Taken over")),
+    ),
+    "producer/<slug:slug>/team/": Page(
+        "/producer/{producer_slug}/team/", MEMBER_A, WRITE_A,
+        data=(("action", "invite"), ("email", "intruder@example.com"), ("role", "owner")),
+    ),
+    "producer/<slug:slug>/hubs/": Page("/producer/{producer_slug}/hubs/", MEMBER_A, WRITE_A),
+    "producer/<slug:slug>/cycles/": Page("/producer/{producer_slug}/cycles/", MEMBER_A),
+    "producer/<slug:slug>/sales/": Page("/producer/{producer_slug}/sales/", MEMBER_A),
+    "producer/<slug:slug>/prepare/": Page("/producer/{producer_slug}/prepare/", MEMBER_A),
+    # hubs (H)
+    "hub/": Page("/hub/", SIGNED_IN),
+    "hub/invitations/<str:token>/": Page(
+        "/hub/invitations/{hub_token}/", SIGNED_IN, post="login 302 302 302 302 302 302"
+    ),
+    "hub/<slug:slug>/": Page("/hub/{hub_slug}/", MANAGER_H),
+    "hub/<slug:slug>/settings/": Page(
+        "/hub/{hub_slug}/settings/", MANAGER_H, WRITE_H,
+        data=(("action", "profile"), ("name", "Taken over")),
+    ),
+    "hub/<slug:slug>/team/": Page(
+        "/hub/{hub_slug}/team/", MANAGER_H, WRITE_H,
+        data=(("action", "invite"), ("email", "intruder@example.com"), ("role", "owner")),
+    ),
+    "hub/<slug:slug>/producers/": Page("/hub/{hub_slug}/producers/", MANAGER_H, WRITE_H),
+    "hub/<slug:slug>/cycles/new/": Page("/hub/{hub_slug}/cycles/new/", MANAGER_H, WRITE_H),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/", MANAGER_H, WRITE_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/<str:action>/do/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/close/do/", POST_ONLY, WRITE_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/producers/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/producers/", POST_ONLY, WRITE_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/suppliers/<int:supplier_id>/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/suppliers/{supplier_id}/", POST_ONLY, WRITE_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/offers/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/offers/", POST_ONLY, WRITE_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/fees/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/fees/", POST_ONLY, WRITE_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/windows/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/windows/", POST_ONLY, WRITE_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/preview/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/preview/", MANAGER_H
+    ),
+    # orders: anyone may shop in an open cycle (the choice lives in the session)
+    "shop-in/cycles/<int:cycle_id>/shop/": Page(
+        "/shop-in/cycles/{cycle_id}/shop/", "405 405 405 405 405 405 405",
+        post="302 302 302 302 302 302 302",
+    ),
+}
+
+# API operations as the schema names them. `body` is sent as JSON (a write that succeeds for
+# the roles allowed to make it); the URL's ids are the tenant's (A, H, H's open cycle...).
+CSV_HEADER = (
+    "producer,sku,name,display_name,category,description,units,unit_type,variant_unit_name,"
+    "price,on_hand,available_on,on_demand,shipping_category,tax_category\n"
+)
+
+
+@dataclass(frozen=True)
+class Api:
+    expect: str
+    body: object = None
+    url: str | None = None  # default: the schema path with the tenant's ids
+
+
+API = {
+    "POST /api/v1/auth/token/": Api(
+        "400 400 400 400 400 400 400", {"email": "producer@example.com", "password": "wrong"}
+    ),
+    "GET /api/v1/me/": Api("401 200 200 200 200 200 200"),
+    "GET /api/v1/producers/": Api(PUBLIC),
+    "GET /api/v1/producers/{producer_id}/": Api(PUBLIC),
+    "PATCH /api/v1/producers/{producer_id}/": Api(
+        "401 404 200 404 404 404 200", {"phone": "04 00 00 00 00"}
+    ),
+    "GET /api/v1/producers/{producer_id}/products/": Api(PUBLIC),
+    "POST /api/v1/producers/{producer_id}/products/": Api(
+        "401 404 201 404 404 404 201", "product"
+    ),
+    "GET /api/v1/producers/{producer_id}/products/{product_id}/": Api(PUBLIC),
+    "PUT /api/v1/producers/{producer_id}/products/{product_id}/": Api(
+        "401 404 200 404 404 404 200", "product"
+    ),
+    "PATCH /api/v1/producers/{producer_id}/products/{product_id}/": Api(
+        "401 404 200 404 404 404 200", {"name": "Renamed"}
+    ),
+    "DELETE /api/v1/producers/{producer_id}/products/{product_id}/": Api(
+        "401 404 200 404 404 404 200"
+    ),
+    "POST /api/v1/producers/{producer_id}/stock/": Api(
+        "401 404 200 404 404 404 200", [{"sku": "SKU-0", "price": "2.50", "on_hand": 5}]
+    ),
+    "POST /api/v1/producers/{producer_id}/imports/": Api("401 404 2xx 404 404 404 2xx", "file"),
+    "GET /api/v1/producers/{producer_id}/imports/{import_id}/": Api(
+        "401 404 200 404 404 404 200"
+    ),
+    "POST /api/v1/producers/{producer_id}/imports/{import_id}/confirm/": Api(
+        # The import has errors: nobody confirms it.
+        "401 404 400 404 404 404 400"
+    ),
+    "GET /api/v1/producers/{team_id}/team/": Api("401 404 200 404 404 404 200"),
+    "POST /api/v1/producers/{team_id}/team/invitations/": Api(
+        # Staff invite staff, not owners.
+        "401 404 403 404 404 404 201", {"email": "new@example.com", "role": "owner"}
+    ),
+    "PATCH /api/v1/producers/{team_id}/team/members/{member_id}/": Api(
+        # Only owners change roles.
+        "401 404 403 404 404 404 200", {"role": "owner"}
+    ),
+    "DELETE /api/v1/producers/{team_id}/team/members/{member_id}/": Api(
+        # Only owners remove others.
+        "401 404 403 404 404 404 204"
+    ),
+    "GET /api/v1/hubs/": Api(PUBLIC),
+    "GET /api/v1/hubs/{hub_id}/": Api(PUBLIC),
+    "PATCH /api/v1/hubs/{hub_id}/": Api(
+        "401 404 404 404 200 404 200", {"phone": "04 00 00 00 00"}
+    ),
+    "GET /api/v1/hubs/{team_id}/team/": Api("401 404 404 404 200 404 200"),
+    "POST /api/v1/hubs/{team_id}/team/invitations/": Api(
+        "401 404 404 404 201 404 201", {"email": "new@example.com", "role": "owner"}
+    ),
+    "PATCH /api/v1/hubs/{team_id}/team/members/{member_id}/": Api(
+        "401 404 404 404 200 404 200", {"role": "owner"}
+    ),
+    "DELETE /api/v1/hubs/{team_id}/team/members/{member_id}/": Api(
+        "401 404 404 404 204 404 204"
+    ),
+    "GET /api/v1/order-cycles/": Api(PUBLIC),
+    "POST /api/v1/order-cycles/": Api("401 404 404 404 201 404 201", "cycle"),
+    # H's draft cycle: only its managers read it.
+    "GET /api/v1/order-cycles/{cycle_id}/": Api(
+        "404 404 404 404 200 404 200", url="/api/v1/order-cycles/{draft_cycle_id}/"
+    ),
+    "PATCH /api/v1/order-cycles/{cycle_id}/": Api(
+        "401 404 404 404 200 404 200", {"name": "Renamed"}
+    ),
+    "POST /api/v1/order-cycles/{cycle_id}/clone/": Api(
+        "401 404 404 404 201 404 201", "clone"
+    ),
+    "POST /api/v1/order-cycles/{cycle_id}/close/": Api("401 404 404 404 200 404 200"),
+    "POST /api/v1/order-cycles/{cycle_id}/reopen/": Api(
+        # The cycle is open: there is nothing to reopen.
+        "401 404 404 404 400 404 400", "reopen"
+    ),
+    "GET /api/v1/order-cycles/{cycle_id}/products/": Api(PUBLIC),
+    "GET /api/v1/relationships/": Api("401 200 200 200 200 200 200"),
+    "POST /api/v1/relationships/": Api(
+        # H and A already work together: either side may ask, the answer is "already".
+        "401 404 400 404 400 404 400", "link"
+    ),
+    "POST /api/v1/relationships/{link_id}/accept/": Api("401 404 400 404 400 404 400"),
+    "POST /api/v1/relationships/{link_id}/end/": Api("401 404 200 404 200 404 200"),
+}
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def params(world: World) -> dict:
+    return {
+        "producer_slug": world.producer.slug, "hub_slug": world.hub.slug,
+        "producer_id": world.producer.id, "hub_id": world.hub.id,
+        "product_id": world.product_id, "import_id": world.import_id,
+        "cycle_id": world.cycle.id, "draft_cycle_id": world.draft_cycle.id,
+        "link_id": world.link.id, "supplier_id": world.ids["supplier_id"],
+        "producer_token": world.tokens["producer"], "hub_token": world.tokens["hub"],
+    }
+
+
+def api_url(world: World, operation: str, row: Api) -> str:
+    path = operation.split(" ", 1)[1]
+    values = params(world)
+    team_is_hub = path.startswith("/api/v1/hubs/")
+    values["team_id"] = world.hub.id if team_is_hub else world.producer.id
+    values["member_id"] = world.hub_staff.id if team_is_hub else world.producer_staff.id
+    return (row.url or path).format(**values)
+
+
+def api_body(world: World, body):
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+    from oscar.core.loading import get_model
+
+    soon = timezone.now() + dt.timedelta(days=40)
+    category = get_model("catalogue", "Category").objects.get(name="Pantry")
+    named = {
+        "product": {"name": "Honey", "category": category.id, "variants": [
+            {"sku": "H-250", "units": "250", "unit_type": "g", "price": "4.60", "on_hand": "12"},
+        ]},
+        "cycle": {"hub": world.hub.id, "name": "Christmas", "opens_at": soon.isoformat(),
+                  "closes_at": (soon + dt.timedelta(days=3)).isoformat()},
+        "clone": {"opens_at": soon.isoformat()},
+        "reopen": {"closes_at": soon.isoformat()},
+        "link": {"hub": world.hub.id, "producer": world.producer.id},
+        "file": {"file": SimpleUploadedFile(
+            "products.csv", (CSV_HEADER + ",A-1,Apples,,Fruit,,1,kg,,2.90,10,,0,,\n").encode(),
+            content_type="text/csv")},
+    }
+    return named.get(body, body) if isinstance(body, str) else body
+
+
+def cells(row: str) -> dict[str, str]:
+    values = row.split()
+    assert len(values) == len(ROLES), row
+    return dict(zip(ROLES, values, strict=True))
+
+
+def matches(cell: str, response) -> bool:
+    if cell == "-":
+        return response.status_code < 500
+    if cell == "login":
+        return response.status_code == 302 and response["Location"].startswith(
+            resolve_url(settings.LOGIN_URL)
+        )
+    if cell == "2xx":
+        return 200 <= response.status_code < 300
+    return response.status_code == int(cell)
+
+
+def refused(cell: str) -> bool:
+    """A cell whose request must write nothing."""
+    return cell == "login" or (cell.isnumeric() and int(cell) >= 400)
+
+
+DOMAIN_APPS = ("producers", "catalogue", "partner", "hubs", "orders")
+
+
+def fingerprint() -> str:
+    """A digest of every row of the domain tables (teams, catalogue, cycles, orders...)."""
+    digest = hashlib.sha256()
+    for label in DOMAIN_APPS:
+        for model in apps.get_app_config(label).get_models():
+            if not model._meta.managed or model._meta.proxy:
+                continue
+            for row in model._base_manager.order_by("pk").values_list():
+                digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+def client_for(world: World, role: str, *, api: bool):
+    """A client signed in as the role: by session for pages, by token for the API."""
+    client = APIClient()
+    user = world.user(role)
+    if user is not None:
+        if api:
+            body = api_token(user, lambda path, data: APIClient().post(
+                path, data, format="json").json())
+            client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+        else:
+            client.force_login(user)
+    return client
+
+
+def attempt(send, cell: str, baseline: str | None):
+    """Send a request in a savepoint rolled back afterwards; return (response, wrote)."""
+    with transaction.atomic():
+        response = send()
+        wrote = baseline is not None and refused(cell) and fingerprint() != baseline
+        transaction.set_rollback(True)
+    return response, wrote
+
+
+# --- the URL conf and the schema -------------------------------------------------------------
+
+
+def our_routes() -> set[str]:
+    """Every route of ours (URL conf walked from the root), outside SKIPPED_TREES; API
+    routes are the API matrix's (through the schema)."""
+    routes: set[str] = set()
+    unclassified = []
+
+    def walk(patterns, prefix: str):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            else:
+                assert isinstance(pattern, URLPattern)
+                routes.add(route)
+
+    for pattern in get_resolver().url_patterns:
+        route = str(pattern.pattern)
+        if route in SKIPPED_TREES:
+            continue
+        if isinstance(pattern, URLResolver):
+            if not route:
+                unclassified.append(route)
+            walk(pattern.url_patterns, route)
+        else:
+            routes.add(route)
+    assert not unclassified, unclassified
+    return routes
+
+
+def api_routes_as_paths(routes: set[str]) -> set[str]:
+    import re
+
+    paths = {
+        "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+        for route in routes if route.startswith(API_PREFIX)
+    }
+    # drf-spectacular names a `pk` path parameter `id` (SCHEMA_COERCE_PATH_PK).
+    return {path.replace("{pk}", "{id}") for path in paths}
+
+
+def schema_operations() -> set[str]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return {
+        f"{method.upper()} {path}"
+        for path, item in schema["paths"].items()
+        for method in item if method in ("get", "post", "put", "patch", "delete")
+    }
+
+
+# --- tests -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
+
+
+def test_every_page_and_api_operation_has_a_row_and_every_row_a_route():
+    routes = our_routes()
+    pages = {route for route in routes if not route.startswith(API_PREFIX)}
+    missing = sorted(pages - set(PAGES))
+    assert not missing, f"pages without a row in PAGES (or a reason in SKIPPED_TREES): {missing}"
+    stale = sorted(set(PAGES) - pages)
+    assert not stale, f"rows of PAGES for routes that are gone: {stale}"
+    operations = schema_operations()
+    missing = sorted(operations - set(API))
+    assert not missing, f"API operations without a row in API: {missing}"
+    stale = sorted(set(API) - operations)
+    assert not stale, f"rows of API for operations that are gone: {stale}"
+    undocumented = sorted(api_routes_as_paths(routes) - {op.split(" ", 1)[1] for op in operations})
+    assert not undocumented, f"API routes missing from the schema: {undocumented}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_pages_answer_each_role_as_the_matrix_says(world, role):
+    client = client_for(world, role, api=False)
+    values = params(world)
+    baseline = fingerprint()
+    wrong = []
+    for route, page in PAGES.items():
+        url = page.url.format(**values)
+        cell = cells(page.get)[role]
+        response, _wrote = attempt(lambda url=url: client.get(url), cell, None)
+        if not matches(cell, response):
+            wrong.append(f"GET {url} ({route}): expected {cell}, got {response.status_code}")
+        if page.post is None:
+            continue
+        cell = cells(page.post)[role]
+        response, wrote = attempt(
+            lambda url=url, page=page: client.post(url, dict(page.data)), cell, baseline
+        )
+        if not matches(cell, response):
+            wrong.append(f"POST {url} ({route}): expected {cell}, got {response.status_code}")
+        if wrote:
+            wrong.append(f"POST {url} ({route}): refused ({response.status_code}) but wrote")
+    assert not wrong, f"as {role}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_answers_each_role_as_the_matrix_says(world, role):
+    client = client_for(world, role, api=True)
+    baseline = fingerprint()
+    wrong = []
+    for operation, row in API.items():
+        method = operation.split(" ", 1)[0].lower()
+        url = api_url(world, operation, row)
+        cell = cells(row.expect)[role]
+        body = api_body(world, row.body)
+        kwargs = {"format": "multipart"} if row.body == "file" else {"format": "json"}
+
+        def send(method=method, url=url, body=body, kwargs=kwargs):
+            if body is None:
+                return getattr(client, method)(url)
+            return getattr(client, method)(url, body, **kwargs)
+
+        response, wrote = attempt(send, cell, baseline if method != "get" else None)
+        if not matches(cell, response):
+            detail = response.content[:200].decode(errors="replace")
+            wrong.append(f"{operation} ({url}): expected {cell}, got {response.status_code} "
+                         f"{detail}")
+        if wrote:
+            wrong.append(f"{operation} ({url}): refused ({response.status_code}) but wrote")
+    assert not wrong, f"as {role}:\n" + "\n".join(wrong)
