@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from hubs import transitions
@@ -128,6 +129,7 @@ def build_world() -> World:
         producer=producer, uploaded_by=users["producer"], filename="products.csv",
         status=ProductImport.Status.INVALID, total=1,
         errors=[{"row": 2, "column": "price", "message": "A price is required."}],
+        file=ContentFile(b"sku,name\n", name="products.csv"),
     )
     other_import = ProductImport.objects.create(
         producer=other_producer, uploaded_by=users["other_producer"], filename="b.csv",

@@ -100,6 +100,10 @@ PAGES = {
     "producer/<slug:slug>/imports/<int:import_id>/": Page(
         "/producer/{producer_slug}/imports/{import_id}/", MEMBER_A, WRITE_A
     ),
+    # The uploaded file: 404 even to anonymous visitors (no login page hints that it exists).
+    "producer/<slug:slug>/imports/<int:import_id>/file/": Page(
+        "/producer/{producer_slug}/imports/{import_id}/file/", "404 404 200 404 404 404 200"
+    ),
     "producer/<slug:slug>/imports/<int:import_id>/progress/": Page(
         "/producer/{producer_slug}/imports/{import_id}/progress/", MEMBER_A
     ),
@@ -158,6 +162,15 @@ PAGES = {
     "hub/<slug:slug>/cycles/<int:cycle_id>/preview/": Page(
         "/hub/{hub_slug}/cycles/{cycle_id}/preview/", MANAGER_H
     ),
+    # foodhub: a user's own API tokens (the tenant's: the producer's token)
+    "shop/accounts/api-tokens/": Page("/shop/accounts/api-tokens/", SIGNED_IN),
+    "shop/accounts/api-tokens/<int:pk>/revoke/": Page(
+        "/shop/accounts/api-tokens/{producer_token_id}/revoke/", POST_ONLY,
+        post="login 404 302 404 404 404 404",
+    ),
+    "shop/accounts/api-tokens/revoke-all/": Page(
+        "/shop/accounts/api-tokens/revoke-all/", POST_ONLY, post="login 302 302 302 302 302 302"
+    ),
     # orders: anyone may shop in an open cycle (the choice lives in the session)
     "shop-in/cycles/<int:cycle_id>/shop/": Page(
         "/shop-in/cycles/{cycle_id}/shop/", "405 405 405 405 405 405 405",
@@ -183,6 +196,11 @@ class Api:
 API = {
     "POST /api/v1/auth/token/": Api(
         "400 400 400 400 400 400 400", {"email": "producer@example.com", "password": "wrong"}
+    ),
+    "DELETE /api/v1/auth/token/": Api("401 204 204 204 204 204 204"),
+    "GET /api/v1/auth/tokens/": Api("401 200 200 200 200 200 200"),
+    "DELETE /api/v1/auth/tokens/{id}/": Api(
+        "401 404 204 404 404 404 404", url="/api/v1/auth/tokens/{producer_token_id}/"
     ),
     "GET /api/v1/me/": Api("401 200 200 200 200 200 200"),
     "GET /api/v1/producers/": Api(PUBLIC),
@@ -282,6 +300,7 @@ def params(world: World) -> dict:
         "cycle_id": world.cycle.id, "draft_cycle_id": world.draft_cycle.id,
         "link_id": world.link.id, "supplier_id": world.ids["supplier_id"],
         "producer_token": world.tokens["producer"], "hub_token": world.tokens["hub"],
+        "producer_token_id": world.ids["producer_token_id"],
     }
 
 
@@ -437,7 +456,11 @@ def schema_operations() -> set[str]:
 
 @pytest.fixture
 def world(db) -> World:
-    return build_world()
+    world = build_world()
+    # The producer's own API token: others may not revoke it.
+    world.ids["producer_token_id"] = api_token(world.user("producer"), lambda path, data: (
+        APIClient().post(path, data, format="json").json()))["id"]
+    return world
 
 
 def test_every_page_and_api_operation_has_a_row_and_every_row_a_route():
