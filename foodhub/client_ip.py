@@ -47,12 +47,18 @@ def _trusted(address, networks: tuple[Network, ...]) -> bool:
     return any(address in network for network in networks)
 
 
+UNKNOWN_CLIENT = "0.0.0.0"  # noqa: S104 (an address to record, not one to bind)
+
+
 def client_ip(request) -> str:
     """The address to throttle and lock out: REMOTE_ADDR unless it is a trusted proxy."""
     meta = request.META
     remote = _address(meta.get("REMOTE_ADDR", "") or "")
     if remote is None:
-        return meta.get("REMOTE_ADDR", "") or "unknown"
+        # No usable peer address (a test client, a misconfigured socket server): one shared
+        # bucket. It must still be an IP address: lockouts store it in an inet column, and
+        # PostgreSQL refuses anything else (a 500 on every login).
+        return UNKNOWN_CLIENT
     networks = parse_trusted_proxies(getattr(settings, "FOODHUB_TRUSTED_PROXIES", ()))
     if not networks or not _trusted(remote, networks):
         return str(remote)

@@ -50,3 +50,23 @@ def test_a_single_proxy_address_can_be_trusted(settings):
     settings.FOODHUB_TRUSTED_PROXIES = ["10.0.0.2"]
     assert client_ip(request(remote="10.0.0.2", forwarded="198.51.100.1")) == "198.51.100.1"
     assert client_ip(request(remote="10.0.0.3", forwarded="198.51.100.1")) == "10.0.0.3"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("remote", [None, "", "unknown", "not-an-ip"])
+def test_a_login_without_a_usable_peer_address_is_refused_cleanly(remote):
+    """A request with no valid REMOTE_ADDR (schemathesis' WSGI client sends none) must get a
+    normal answer, not a 500 from PostgreSQL's inet column where failed logins are kept."""
+    from rest_framework.test import APIClient
+
+    from foodhub.client_ip import UNKNOWN_CLIENT, client_ip
+
+    extra = {} if remote is None else {"REMOTE_ADDR": remote}
+    request = RequestFactory().get("/", **extra)
+    if remote is None:
+        request.META.pop("REMOTE_ADDR", None)
+    assert client_ip(request) == UNKNOWN_CLIENT
+    response = APIClient().post("/api/v1/auth/token/",
+                                {"email": "nobody@example.com", "password": "wrong"},
+                                format="json", **extra)
+    assert response.status_code == 400
