@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -231,7 +232,12 @@ def cycle_window_save(
 def cycle_window_delete(*, cycle: OrderCycle, window_id: int) -> None:
     """Remove a window from a cycle that has not closed."""
     transitions.require_editable(cycle)
-    CycleWindow.objects.filter(cycle=cycle, pk=window_id).delete()
+    try:
+        CycleWindow.objects.filter(cycle=cycle, pk=window_id).delete()
+    except ProtectedError as error:
+        raise ValidationError(
+            _("Shoppers have chosen this window for their orders: it cannot be removed.")
+        ) from error
 
 
 @transaction.atomic

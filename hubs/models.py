@@ -480,6 +480,9 @@ class CycleOffer(models.Model):
     cap = models.PositiveIntegerField(
         _("maximum quantity in this cycle"), null=True, blank=True
     )
+    # Units ordered in this cycle, kept by `hubs.services.offer_allocate` with a conditional
+    # UPDATE so the cap holds under concurrent orders.
+    num_allocated = models.PositiveIntegerField(_("ordered in this cycle"), default=0)
     markup_percent = models.DecimalField(
         _("markup override (%)"), max_digits=6, decimal_places=2, null=True, blank=True,
         validators=NON_NEGATIVE,

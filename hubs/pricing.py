@@ -143,3 +143,54 @@ def cycle_prices(*, cycle: OrderCycle, offers=None) -> dict[int, PriceBreakdown]
             item_fees=item_fees,
         )
     return prices
+
+
+@dataclass(frozen=True)
+class OrderFee:
+    """A per-order charge (a per-order fee of the cycle, or the delivery zone's fee)."""
+
+    name: str
+    code: str
+    excl_tax: Decimal
+    vat_rate: Decimal
+
+    @property
+    def tax(self) -> Decimal:
+        return round_money(self.excl_tax * self.vat_rate / HUNDRED)
+
+    @property
+    def incl_tax(self) -> Decimal:
+        return self.excl_tax + self.tax
+
+
+def order_fees(*, cycle: OrderCycle, delivery_zone=None) -> list[OrderFee]:
+    """Per-order fees an order of `cycle` pays: the cycle's per-order fees (those tied to a
+    delivery zone only for deliveries there), then the zone's delivery fee. One query."""
+    fees = []
+    for fee in CycleFee.objects.filter(cycle=cycle, kind=CycleFee.Kind.PER_ORDER_FLAT):
+        if fee.delivery_zone_id is not None and (
+            delivery_zone is None or fee.delivery_zone_id != delivery_zone.pk
+        ):
+            continue
+        fees.append(OrderFee(name=fee.name, code=f"fee-{fee.pk}",
+                             excl_tax=round_money(fee.amount), vat_rate=fee.vat_rate))
+    if delivery_zone is not None and delivery_zone.fee:
+        fees.append(OrderFee(name=delivery_zone.name, code=f"delivery-{delivery_zone.pk}",
+                             excl_tax=round_money(delivery_zone.fee),
+                             vat_rate=delivery_zone.fee_vat_rate))
+    return fees
+
+
+def available_quantity(offer: CycleOffer) -> int | None:
+    """Units a shopper can still order: stock left (stock − allocated) and the cap left,
+    whichever is lower; None when unlimited (on demand, no cap). Needs the offer loaded with
+    `cycle_offers` (stock record, variant and parent)."""
+    stockrecord = offer.stockrecord
+    variant = stockrecord.product
+    on_demand = variant.on_demand or (variant.parent is not None and variant.parent.on_demand)
+    limits = []
+    if not on_demand:
+        limits.append(max((stockrecord.num_in_stock or 0) - (stockrecord.num_allocated or 0), 0))
+    if offer.cap is not None:
+        limits.append(max(offer.cap - offer.num_allocated, 0))
+    return min(limits) if limits else None

@@ -175,3 +175,24 @@ def hub_place_remove(*, hub: Hub, instance) -> str:
         instance.save(update_fields=["is_active"])
         return "deactivated"
     return "deleted"
+
+
+def offer_allocate(*, offer_id: int, quantity: int) -> bool:
+    """Count `quantity` more units ordered against a cycle offer; False when its cap is reached.
+
+    A conditional UPDATE (see `producers.services.stock_allocate`): concurrent orders can
+    never exceed the cap. A negative quantity gives units back (never below zero).
+    """
+    from django.db.models import F, Q
+    from django.db.models.functions import Greatest
+
+    from .models import CycleOffer
+
+    rows = CycleOffer.objects.filter(pk=offer_id)
+    if quantity <= 0:
+        rows.update(num_allocated=Greatest(F("num_allocated") + quantity, 0))
+        return True
+    updated = rows.filter(
+        Q(cap__isnull=True) | Q(cap__gte=F("num_allocated") + quantity)
+    ).update(num_allocated=F("num_allocated") + quantity)
+    return updated == 1

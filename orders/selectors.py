@@ -14,9 +14,10 @@ from oscar.core.loading import get_model
 from hubs.selectors import CycleFigures
 from producers.models import Producer
 
-from .models import CycleOrder
-
 Line = get_model("order", "Line")
+Order = get_model("order", "Order")
+
+CANCELLED = "cancelled"
 
 JUST_CLOSED = dt.timedelta(days=7)
 
@@ -26,9 +27,10 @@ def cycle_order_figures(cycle_ids: Iterable[int]) -> dict[int, CycleFigures]:
 
     Registered with `hubs.selectors.register_cycle_figures` (hubs may not read orders)."""
     rows = (
-        CycleOrder.objects.filter(cycle_id__in=list(cycle_ids))
+        Order.objects.filter(cycle_id__in=list(cycle_ids))
+        .exclude(status=CANCELLED)
         .values("cycle_id")
-        .annotate(order_count=Count("pk"), revenue=Sum("order__total_incl_tax"))
+        .annotate(order_count=Count("pk"), revenue=Sum("total_incl_tax"))
         .order_by()
     )
     return {
@@ -38,7 +40,9 @@ def cycle_order_figures(cycle_ids: Iterable[int]) -> dict[int, CycleFigures]:
 
 
 def _producer_lines(producer: Producer) -> QuerySet:
-    return Line.objects.filter(partner_id=producer.partner_id, order__cycle_link__isnull=False)
+    return Line.objects.filter(
+        partner_id=producer.partner_id, order__cycle__isnull=False
+    ).exclude(order__status=CANCELLED)
 
 
 def producer_sales_by_cycle(*, producer: Producer, limit: int = 12) -> list[dict]:
@@ -46,11 +50,11 @@ def producer_sales_by_cycle(*, producer: Producer, limit: int = 12) -> list[dict
     rows = (
         _producer_lines(producer)
         .values(
-            cycle_id=F("order__cycle_link__cycle_id"),
-            cycle_name=F("order__cycle_link__cycle__name"),
-            hub_name=F("order__cycle_link__cycle__hub__name"),
-            hub_time_zone=F("order__cycle_link__cycle__hub__time_zone"),
-            closes_at=F("order__cycle_link__cycle__closes_at"),
+            cycle_id=F("order__cycle_id"),
+            cycle_name=F("order__cycle__name"),
+            hub_name=F("order__cycle__hub__name"),
+            hub_time_zone=F("order__cycle__hub__time_zone"),
+            closes_at=F("order__cycle__closes_at"),
         )
         .annotate(quantity=Sum("quantity"), revenue=Sum("line_price_excl_tax"))
         .order_by("-closes_at")[:limit]
@@ -61,18 +65,18 @@ def producer_sales_by_cycle(*, producer: Producer, limit: int = 12) -> list[dict
 def producer_to_prepare(*, producer: Producer, now=None) -> list[dict]:
     """Quantities already ordered per product in open and just-closed cycles: one query."""
     now = now or timezone.now()
-    recent = Q(order__cycle_link__cycle__closes_at__gt=now - JUST_CLOSED,
-               order__cycle_link__cycle__published_at__isnull=False)
+    recent = Q(order__cycle__closes_at__gt=now - JUST_CLOSED,
+               order__cycle__published_at__isnull=False)
     rows = (
         _producer_lines(producer)
         .filter(recent)
-        .filter(order__cycle_link__cycle__processed_at=None)
+        .filter(order__cycle__processed_at=None)
         .values(
-            cycle_id=F("order__cycle_link__cycle_id"),
-            cycle_name=F("order__cycle_link__cycle__name"),
-            hub_name=F("order__cycle_link__cycle__hub__name"),
-            hub_time_zone=F("order__cycle_link__cycle__hub__time_zone"),
-            closes_at=F("order__cycle_link__cycle__closes_at"),
+            cycle_id=F("order__cycle_id"),
+            cycle_name=F("order__cycle__name"),
+            hub_name=F("order__cycle__hub__name"),
+            hub_time_zone=F("order__cycle__hub__time_zone"),
+            closes_at=F("order__cycle__closes_at"),
             sku=F("partner_sku"),
             product_title=F("title"),
         )
@@ -80,3 +84,25 @@ def producer_to_prepare(*, producer: Producer, now=None) -> list[dict]:
         .order_by("closes_at", "cycle_id", "product_title", "sku")
     )
     return list(rows)
+
+
+def _orders_with_everything():
+    return Order.objects.select_related(
+        "cycle__hub", "pickup_window__pickup_point", "pickup_window__delivery_zone",
+        "delivery_zone", "payment_method", "user",
+    ).prefetch_related("lines", "surcharges")
+
+
+def order_detail(*, order_id: int):
+    """One order with its cycle, hub, window, lines and charges, and `vat_by_rate` (from the
+    stored breakdowns): what confirmation pages, e-mails and the API show."""
+    from .services import order_totals_by_rate
+
+    order = _orders_with_everything().get(pk=order_id)
+    order.vat_by_rate = order_totals_by_rate(order)
+    return order
+
+
+def shopper_orders(*, user):
+    """A signed-in shopper's orders across hubs, newest first."""
+    return _orders_with_everything().filter(user=user).order_by("-date_placed", "-pk")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Greatest
 from django.utils.text import slugify
 from oscar.core.loading import get_model
 
@@ -66,3 +68,30 @@ def producer_member_add(
 ) -> ProducerMembership:
     """Make a user a member of a producer's team (see teams.services.member_add)."""
     return team_services.member_add(team=producer, user=user, role=role, by=by)
+
+
+def stock_allocate(*, stockrecord_id: int, quantity: int) -> bool:
+    """Reserve `quantity` units of a stock record for an order; False when too few are left.
+
+    One conditional UPDATE, so concurrent orders can never allocate more than is in stock:
+    the row lock PostgreSQL takes for the UPDATE serialises them, and the WHERE clause is
+    re-checked on the locked row. On-demand products (no stock tracking) always succeed.
+    A negative quantity releases units (never below zero). Call inside the order's
+    transaction, in ascending stock record id order, so two orders cannot deadlock.
+    """
+
+    StockRecord = get_model("partner", "StockRecord")
+    rows = StockRecord.objects.filter(pk=stockrecord_id)
+    # Oscar's num_allocated (and num_in_stock) may be NULL: NULL means none.
+    allocated = Coalesce(F("num_allocated"), 0)
+    if quantity <= 0:
+        rows.update(num_allocated=Greatest(allocated + quantity, 0))
+        return True
+    on_demand = Q(product__on_demand=True) | Q(product__parent__on_demand=True)
+    if StockRecord.objects.filter(pk=stockrecord_id).filter(on_demand).exists():
+        rows.update(num_allocated=allocated + quantity)
+        return True
+    updated = rows.filter(num_in_stock__gte=allocated + quantity).update(
+        num_allocated=allocated + quantity
+    )
+    return updated == 1

@@ -123,3 +123,33 @@ def _english_by_default():
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def shop(cycle_with_offers):
+    """An open cycle ready for orders: 3 offers (10 in stock each), a pickup window, a
+    delivery zone (75011, 75012) with a 4.00 fee, pay-at-pickup and bank transfer."""
+    from types import SimpleNamespace
+
+    from hubs.cycle_services import cycle_window_save
+    from hubs.models import DeliveryZone, PaymentMethod, PickupPoint
+
+    cycle, offers = cycle_with_offers
+    hub = cycle.hub
+    point = PickupPoint.objects.create(hub=hub, name="La Halle", address="1 rue de la Halle")
+    zone = DeliveryZone.objects.create(
+        hub=hub, name="Paris 11-12", postcodes="75011, 75012", fee=Decimal("4.00"),
+        fee_vat_rate=Decimal("20"),
+    )
+    day = (timezone.now() + dt.timedelta(days=3)).date()
+    window = cycle_window_save(cycle=cycle, pickup_point=point, date=day,
+                               start_time=dt.time(17), end_time=dt.time(19))
+    delivery_window = cycle_window_save(cycle=cycle, delivery_zone=zone, date=day,
+                                        start_time=dt.time(9), end_time=dt.time(12))
+    at_pickup = PaymentMethod.objects.create(hub=hub, kind="at_pickup", name="Pay at pickup")
+    transfer = PaymentMethod.objects.create(
+        hub=hub, kind="bank_transfer", name="Bank transfer", iban="FR7630006000011234567890189",
+    )
+    return SimpleNamespace(cycle=cycle, hub=hub, offers=offers, point=point, zone=zone,
+                           window=window, delivery_window=delivery_window,
+                           at_pickup=at_pickup, transfer=transfer)

@@ -53,10 +53,10 @@ INSTALLED_APPS = [
     "oscar.apps.catalogue.reviews.apps.CatalogueReviewsConfig",
     "oscar.apps.communication.apps.CommunicationConfig",
     "producers.partner.apps.PartnerConfig",
-    "oscar.apps.basket.apps.BasketConfig",
+    "orders.basket.apps.BasketConfig",
     "oscar.apps.payment.apps.PaymentConfig",
     "oscar.apps.offer.apps.OfferConfig",
-    "oscar.apps.order.apps.OrderConfig",
+    "orders.order.apps.OrderConfig",
     "oscar.apps.customer.apps.CustomerConfig",
     "oscar.apps.search.apps.SearchConfig",
     "oscar.apps.voucher.apps.VoucherConfig",
@@ -335,7 +335,24 @@ OSCAR_HOMEPAGE = reverse_lazy("catalogue:index")
 OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL
 # Our welcome e-mail goes through Celery instead of Oscar's synchronous one.
 OSCAR_SEND_REGISTRATION_EMAIL = False
-OSCAR_ALLOW_ANON_CHECKOUT = False
+# Guest checkout is a per-hub setting (Hub.guest_checkout), checked by orders.checkout.
+OSCAR_ALLOW_ANON_CHECKOUT = True
+# Order statuses (codes; orders.transitions is the only writer, labels in orders.order.status).
+OSCAR_INITIAL_ORDER_STATUS = "placed"
+OSCAR_INITIAL_LINE_STATUS = "placed"
+OSCAR_ORDER_STATUS_PIPELINE = {
+    "placed": ("amended", "cancelled", "processed"),
+    "amended": ("amended", "cancelled", "processed"),
+    "cancelled": (),
+    "processed": ("collected",),
+    "collected": (),
+}
+OSCAR_LINE_STATUS_PIPELINE = {
+    "placed": ("cancelled", "processed"),
+    "cancelled": (),
+    "processed": ("collected",),
+    "collected": (),
+}
 # Stock alerts go out from a periodic job, not on every stock record save (bulk imports).
 OSCAR_EAGER_ALERTS = False
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}

@@ -52,6 +52,14 @@ class Product(AbstractProduct):
             return self.parent.vat_rate
         return Decimal("0")
 
+    def get_title(self) -> str:
+        """What a shopper reads on a basket or order line: "Carrots – 1 kg" for a variant
+        (a variant's own title is only its unit)."""
+        title = super().get_title()
+        if self.is_child and self.parent_id and self.title and self.title != self.parent.title:
+            return f"{self.parent.title} – {self.title}"
+        return title
+
 
 class Category(AbstractCategory):
     """Oscar's category with a French name and the VAT rate its products use by default."""
