@@ -65,6 +65,16 @@ class Order(AbstractOrder):
 
 
 class Line(AbstractLine):
+    # Named reverse relations (Oscar's default is `line`): producers' models must not be able
+    # to follow a relation declared by orders without it showing (tests/foodhub/test_layers.py).
+    stockrecord = models.ForeignKey(
+        "partner.StockRecord", on_delete=models.SET_NULL, blank=True, null=True,
+        verbose_name=_("Stock record"), related_name="order_lines",
+    )
+    product = models.ForeignKey(
+        "catalogue.Product", on_delete=models.SET_NULL, blank=True, null=True,
+        verbose_name=_("Product"), related_name="order_lines",
+    )
     offer = models.ForeignKey(
         "hubs.CycleOffer",
         on_delete=models.SET_NULL,
