@@ -49,9 +49,11 @@ class OrderLineInputSerializer(serializers.Serializer):
     )
 
 
-def _lines_field() -> serializers.ListSerializer:
-    return OrderLineInputSerializer(
-        many=True, allow_empty=False, max_length=services.MAX_LINES,
+def _lines_field() -> serializers.ListField:
+    # A ListField, not `many=True`: its bounds reach the schema (minItems, maxItems).
+    return serializers.ListField(
+        child=OrderLineInputSerializer(), allow_empty=False, min_length=1,
+        max_length=services.MAX_LINES,
         help_text=_("The products and how many of each (an offer given twice is added up)."),
     )
 
@@ -135,8 +137,9 @@ class OrderWindowSerializer(serializers.Serializer):
     place = serializers.CharField(help_text=_("The pickup point or the delivery zone."))
     address = serializers.CharField(help_text=_("The pickup point's address (pickup only)."))
     date = serializers.DateField()
-    start_time = serializers.TimeField()
-    end_time = serializers.TimeField()
+    # Wall-clock times at the hub (its time zone), not RFC 3339 times with an offset.
+    start_time = serializers.CharField(help_text=_("From, hub local time: `17:00`."))
+    end_time = serializers.CharField(help_text=_("Until, hub local time: `19:00`."))
     instructions = serializers.CharField()
 
 
@@ -223,7 +226,8 @@ def _window(window) -> dict | None:
         "place": point.name if point else (window.delivery_zone.name if window.delivery_zone
                                            else ""),
         "address": point.address if point else "",
-        "date": window.date, "start_time": window.start_time, "end_time": window.end_time,
+        "date": window.date, "start_time": window.start_time.strftime("%H:%M"),
+        "end_time": window.end_time.strftime("%H:%M"),
         "instructions": window.instructions,
     }
 
