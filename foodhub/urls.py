@@ -17,6 +17,7 @@ api_v1 = [
     path("me/", api.MeView.as_view(), name="me"),
     path("", include("producers.api_urls")),
     path("", include("hubs.api_urls")),
+    path("", include("orders.api_urls")),
 ]
 
 urlpatterns = [

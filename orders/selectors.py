@@ -11,7 +11,8 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from hubs.selectors import CycleFigures
+from hubs.models import OrderCycle
+from hubs.selectors import CycleFigures, cycles_visible_to
 from producers.models import Producer
 
 Line = get_model("order", "Line")
@@ -106,3 +107,23 @@ def order_detail(*, order_id: int):
 def shopper_orders(*, user):
     """A signed-in shopper's orders across hubs, newest first."""
     return _orders_with_everything().filter(user=user).order_by("-date_placed", "-pk")
+
+
+def cycle_orders(*, cycle, status: str = "", window_id: int | None = None):
+    """A cycle's orders for its hub's managers, newest first, optionally of one status or
+    pickup/delivery window; with everything the order list shows (a constant query count)."""
+    qs = _orders_with_everything().filter(cycle=cycle)
+    if status:
+        qs = qs.filter(status=status)
+    if window_id is not None:
+        qs = qs.filter(pickup_window_id=window_id)
+    return qs.order_by("-date_placed", "-pk")
+
+
+def cycle_named_to(*, user, cycle_id: int) -> bool:
+    """Whether a shopper may learn that this cycle exists (and its name, in an error): a
+    published cycle of a visible hub, or one the user may read anyway (their hub's)."""
+    published = OrderCycle.objects.filter(
+        pk=cycle_id, published_at__isnull=False, hub__is_visible=True
+    )
+    return published.exists() or cycles_visible_to(user).filter(pk=cycle_id).exists()

@@ -5,6 +5,10 @@ Producer A and hub H are "the tenant": the producer member is a *staff* member o
 owner-only team actions are refused to them: 403), the hub manager an *owner* of H. Producer
 B and hub G belong to the "other" producer member and hub manager, who must see A's and H's
 member pages and member API as if they did not exist (404).
+
+H's open cycle takes orders (a pickup window, a delivery zone, pay at pickup): the shopper has
+placed one (`ids["order_id"]`, everyone else's 404), and so has the producer member, shopping
+like anyone (`ids["producer_order_id"]`, what the fuzzer amends and cancels as that role).
 """
 
 from __future__ import annotations
@@ -18,9 +22,18 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from hubs import transitions
-from hubs.cycle_services import cycle_create, cycle_offers_add
-from hubs.models import Hub, HubMembership, HubProducer, OrderCycle
+from hubs.cycle_services import cycle_create, cycle_offers_add, cycle_window_save
+from hubs.models import (
+    DeliveryZone,
+    Hub,
+    HubMembership,
+    HubProducer,
+    OrderCycle,
+    PaymentMethod,
+    PickupPoint,
+)
 from hubs.services import hub_manager_add, hub_supplier_link
+from orders.services import LineRequest, order_place
 from producers.catalogue_services import catalogue_upsert
 from producers.models import Producer, ProducerMembership, ProductImport
 from producers.services import producer_member_add
@@ -114,6 +127,19 @@ def build_world() -> World:
         note_to_producers="Deliver by 8.", publish=True,
     )
     cycle_offers_add(cycle=cycle, producer=producer)
+    point = PickupPoint.objects.create(hub=hub, name="Barn", address="1 rue de la Ferme")
+    zone = DeliveryZone.objects.create(hub=hub, name="East", postcodes="75020", fee=Decimal("4"))
+    window = cycle_window_save(cycle=cycle, pickup_point=point,
+                               date=(now + dt.timedelta(days=3)).date(),
+                               start_time=dt.time(17), end_time=dt.time(19))
+    pay_at_pickup = PaymentMethod.objects.create(hub=hub, kind="at_pickup", name="Cash")
+    offer = cycle.offers.order_by("id").first()
+    orders = {
+        role: order_place(cycle_id=cycle.id, lines=[LineRequest(offer.id, 1)],
+                          pickup_window_id=window.id, payment_method_id=pay_at_pickup.id,
+                          user=users[role])
+        for role in ("shopper", "producer")
+    }
     draft_cycle = cycle_create(
         hub=hub, name="Next month", opens_at=now + dt.timedelta(days=30),
         closes_at=now + dt.timedelta(days=33),
@@ -151,6 +177,9 @@ def build_world() -> World:
             "other_product_id": other_product_id, "other_import_id": other_import.id,
             "other_cycle_id": other_cycle.id, "other_link_id": other_link.id,
             "supplier_id": cycle.suppliers.get().id,
+            "offer_id": offer.id, "window_id": window.id, "zone_id": zone.id,
+            "payment_method_id": pay_at_pickup.id, "order_id": orders["shopper"].id,
+            "producer_order_id": orders["producer"].id,
         },
         tokens={"producer": producer_invitation.token, "hub": hub_invitation.token},
     )

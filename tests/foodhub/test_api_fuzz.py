@@ -89,6 +89,8 @@ def _path_ids(world: World, path: str) -> dict[str, int]:
         "link_id": world.link.id,
         "team_id": world.hub.id if team_is_hub else world.producer.id,
         "member_id": world.hub_staff.id if team_is_hub else world.producer_staff.id,
+        # The producer member's own order (the fuzzed roles do not include the shopper).
+        "order_id": world.ids["producer_order_id"],
     }
 
 
@@ -102,10 +104,26 @@ def aim(case, world: World) -> None:
             case.path_parameters[name] = ids[name]
     if isinstance(case.body, dict):
         references = {"hub": world.hub.id, "producer": world.producer.id,
-                      "category": Category.objects.filter(depth=1).order_by("id").first().id}
-        for key, value in references.items():
-            if isinstance(case.body.get(key), int) and not isinstance(case.body[key], bool):
-                case.body[key] = value
+                      "category": Category.objects.filter(depth=1).order_by("id").first().id,
+                      "order_cycle": world.cycle.id, "pickup_window": world.ids["window_id"],
+                      "payment_method": world.ids["payment_method_id"]}
+        _aim_ids(case.body, references)
+        # An order's lines and delivery (nested): the cycle's offer, the hub's zone.
+        for line in case.body.get("lines") if isinstance(case.body.get("lines"), list) else []:
+            if isinstance(line, dict):
+                _aim_ids(line, {"offer": world.ids["offer_id"]})
+        if isinstance(case.body.get("delivery"), dict):
+            _aim_ids(case.body["delivery"], {"zone": world.ids["zone_id"]})
+            if "order_cycle" in case.body and case.body.get("pickup_window") is not None:
+                # An order is collected or delivered, not both (the schema cannot say it).
+                case.body["delivery"] = None
+
+
+def _aim_ids(body: dict, references: dict) -> None:
+    """Replace the generated whole numbers of these keys by the tenant's ids."""
+    for key, value in references.items():
+        if isinstance(body.get(key), int) and not isinstance(body[key], bool):
+            body[key] = value
 
 
 # --- fixtures --------------------------------------------------------------------------------

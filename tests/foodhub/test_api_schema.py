@@ -39,7 +39,7 @@ def test_every_list_is_documented_as_the_paginated_object_it_answers(openapi):
     assert set(lists) >= {
         "/api/v1/producers/", "/api/v1/producers/{producer_id}/products/", "/api/v1/hubs/",
         "/api/v1/order-cycles/", "/api/v1/order-cycles/{cycle_id}/products/",
-        "/api/v1/relationships/",
+        "/api/v1/relationships/", "/api/v1/orders/", "/api/v1/order-cycles/{cycle_id}/orders/",
     }
     schemas = openapi["components"]["schemas"]
     for path, schema in lists.items():
@@ -84,3 +84,13 @@ def test_public_reads_are_documented_as_open_to_anonymous_callers(openapi):
                  "/api/v1/producers/{producer_id}/products/"):
         assert {} in openapi["paths"][path]["get"]["security"], path
     assert {} not in openapi["paths"]["/api/v1/relationships/"]["get"]["security"]
+
+
+def test_orders_document_the_shortage_answer(openapi):
+    orders = openapi["paths"]["/api/v1/orders/"]["post"]["responses"]
+    amend = openapi["paths"]["/api/v1/orders/{order_id}/"]["patch"]["responses"]
+    for responses in (orders, amend):
+        schema = responses["409"]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/OrderShort"}
+    short = openapi["components"]["schemas"]["OrderShort"]
+    assert set(short["properties"]) == {"detail", "lines"}

@@ -59,7 +59,7 @@ ONE_AT_A_TIME = ["99999999999999999999"]
 API_ONE_AT_A_TIME = [99999999999999999999, RAW_1E999999, {}, []]
 AREAS = ("producers", "hubs", "hubs_producer", "orders_producer")
 API_PREFIXES = ("/api/v1/producers/", "/api/v1/hubs/", "/api/v1/order-cycles/",
-                "/api/v1/relationships/")
+                "/api/v1/relationships/", "/api/v1/orders/")
 
 
 # --- the objects, owned by one user -----------------------------------------------------------
@@ -85,6 +85,7 @@ def world():
         cycle_window_save,
     )
     from hubs.models import CycleFee, DeliveryZone, HubInvitation, PaymentMethod, PickupPoint
+    from orders.services import LineRequest, order_place
     from producers import services as producer_services
     from producers.catalogue_services import catalogue_upsert
     from producers.models import ProducerInvitation, ProductImport
@@ -114,7 +115,7 @@ def world():
     team_services.invite(team=hub, email="new@example.com", role="staff", invited_by=owner)
     point = PickupPoint.objects.create(hub=hub, name="Barn", address="1 rue")
     zone = DeliveryZone.objects.create(hub=hub, name="East", postcodes="75020", fee=4)
-    PaymentMethod.objects.create(hub=hub, kind="at_pickup", name="Cash")
+    cash = PaymentMethod.objects.create(hub=hub, kind="at_pickup", name="Cash")
     hub_services.hub_supplier_link(hub=hub, producer=producer)
     asking = ProducerFactory(name="Ferme B", slug="ferme-b")
     hub_services.relationship_request(hub=hub, producer=asking, by="producer")
@@ -129,8 +130,12 @@ def world():
     cycle_offers_add(cycle=cycle, producer=producer)
     cycle_fee_save(cycle=cycle, name="Packing", kind=CycleFee.Kind.PER_ITEM_FLAT,
                    amount=Decimal("0.5"), vat_rate=Decimal("20"))
-    cycle_window_save(cycle=cycle, pickup_point=point, date=now.date() + dt.timedelta(days=3),
-                      start_time=dt.time(17), end_time=dt.time(19))
+    window = cycle_window_save(cycle=cycle, pickup_point=point,
+                               date=now.date() + dt.timedelta(days=3),
+                               start_time=dt.time(17), end_time=dt.time(19))
+    offer = cycle.offers.order_by("id").first()
+    order = order_place(cycle_id=cycle.pk, lines=[LineRequest(offer.pk, 1)], user=owner,
+                        pickup_window_id=window.pk, payment_method_id=cash.pk)
     draft = cycle_create(hub=hub, name="Next week", opens_at=now + dt.timedelta(days=6),
                          closes_at=now + dt.timedelta(days=8))
     closed = past_cycle(hub, name="Last week", opens_at=now - dt.timedelta(days=6),
@@ -145,6 +150,7 @@ def world():
         "hub_invitation": HubInvitation.objects.get(hub=hub),
         "producer_helper": producer.memberships.get(user=helper),
         "hub_helper": hub.memberships.get(user=helper),
+        "order": order, "offer": offer, "window": window, "cash": cash,
     }
 
 
@@ -513,6 +519,11 @@ def _bases(world) -> dict:
         ("post", "/api/v1/order-cycles/{cycle_id}/reopen/"): {"closes_at": _later(3)},
         ("post", "/api/v1/relationships/"): {
             "hub": world["other_hub"].pk, "producer": world["producer"].pk},
+        ("post", "/api/v1/orders/"): {
+            "order_cycle": world["cycle"].pk,
+            "lines": [{"offer": world["offer"].pk, "quantity": 1}],
+            "pickup_window": world["window"].pk, "payment_method": world["cash"].pk,
+            "delivery": None, "note": "", "phone": ""},
     }
 
 
@@ -523,6 +534,7 @@ def _path_values(path: str, world) -> dict:
         "import_id": world["import"].pk, "hub_id": world["hub"].pk,
         "cycle_id": world["cycle"].pk, "link_id": world["link"].pk,
         "team_id": world[team].pk, "member_id": world[f"{team}_helper"].pk,
+        "order_id": world["order"].pk,
     }
 
 

@@ -286,6 +286,15 @@ API = {
     ),
     "POST /api/v1/relationships/{link_id}/accept/": Api("401 404 400 404 400 404 400"),
     "POST /api/v1/relationships/{link_id}/end/": Api("401 404 200 404 200 404 200"),
+    # orders: anyone signed in orders for themselves; the order of the URL is the shopper's
+    # (another user's order is a 404, platform admins included); a cycle's orders are its
+    # hub's managers'.
+    "GET /api/v1/orders/": Api("401 200 200 200 200 200 200"),
+    "POST /api/v1/orders/": Api("401 201 201 201 201 201 201", "order"),
+    "GET /api/v1/orders/{order_id}/": Api("401 200 404 404 404 404 404"),
+    "PATCH /api/v1/orders/{order_id}/": Api("401 200 404 404 404 404 404", "amend"),
+    "POST /api/v1/orders/{order_id}/cancel/": Api("401 200 404 404 404 404 404"),
+    "GET /api/v1/order-cycles/{cycle_id}/orders/": Api("401 404 404 404 200 404 200"),
 }
 
 
@@ -301,6 +310,7 @@ def params(world: World) -> dict:
         "link_id": world.link.id, "supplier_id": world.ids["supplier_id"],
         "producer_token": world.tokens["producer"], "hub_token": world.tokens["hub"],
         "producer_token_id": world.ids["producer_token_id"],
+        "order_id": world.ids["order_id"],
     }
 
 
@@ -331,6 +341,11 @@ def api_body(world: World, body):
         "clone": {"opens_at": soon.isoformat()},
         "reopen": {"closes_at": soon.isoformat()},
         "link": {"hub": world.hub.id, "producer": world.producer.id},
+        "order": {"order_cycle": world.cycle.id,
+                  "lines": [{"offer": world.ids["offer_id"], "quantity": 2}],
+                  "pickup_window": world.ids["window_id"],
+                  "payment_method": world.ids["payment_method_id"]},
+        "amend": {"lines": [{"offer": world.ids["offer_id"], "quantity": 3}]},
         "file": {"file": SimpleUploadedFile(
             "products.csv", (CSV_HEADER + ",A-1,Apples,,Fruit,,1,kg,,2.90,10,,0,,\n").encode(),
             content_type="text/csv")},
