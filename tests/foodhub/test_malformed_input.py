@@ -6,9 +6,10 @@ as the tenant that owns the objects; every answer must be below 500.
 
 The targets are generated from the code, so a new page, form, field or endpoint is covered
 without touching this file:
-- pages: every URL pattern of the producer and hub areas (the URL conf), fetched as the
-  owner; the forms and fields come from the HTML (<input>, <select>, <textarea>, <button>);
-  each field is sent each value with the other fields as the page filled them;
+- pages: every URL pattern of the producer and hub areas and of the shopper's orders (the URL
+  conf), fetched as the owner; the forms and fields come from the HTML (<input>, <select>,
+  <textarea>, <button>); each field is sent each value with the other fields as the page
+  filled them;
 - parameters read outside the HTML forms: the names the views read from `request.GET` /
   `request.POST` and the fields of the forms they build from `request.GET` (their source);
 - API: drf-spectacular's schema gives each operation, its path and query parameters and its
@@ -57,7 +58,8 @@ API_EXTRA = [99999999999999999999, RAW_1E999999, [], {}, None, True]
 FEW_FIELDS = 3
 ONE_AT_A_TIME = ["99999999999999999999"]
 API_ONE_AT_A_TIME = [99999999999999999999, RAW_1E999999, {}, []]
-AREAS = ("producers", "hubs", "hubs_producer", "orders_producer")
+AREAS = ("producers", "hubs", "hubs_producer", "orders_producer", "orders_hub",
+         "orders_account")
 API_PREFIXES = ("/api/v1/producers/", "/api/v1/hubs/", "/api/v1/order-cycles/",
                 "/api/v1/relationships/")
 
@@ -85,6 +87,7 @@ def world():
         cycle_window_save,
     )
     from hubs.models import CycleFee, DeliveryZone, HubInvitation, PaymentMethod, PickupPoint
+    from orders.services import LineRequest, order_place
     from producers import services as producer_services
     from producers.catalogue_services import catalogue_upsert
     from producers.models import ProducerInvitation, ProductImport
@@ -114,7 +117,7 @@ def world():
     team_services.invite(team=hub, email="new@example.com", role="staff", invited_by=owner)
     point = PickupPoint.objects.create(hub=hub, name="Barn", address="1 rue")
     zone = DeliveryZone.objects.create(hub=hub, name="East", postcodes="75020", fee=4)
-    PaymentMethod.objects.create(hub=hub, kind="at_pickup", name="Cash")
+    cash = PaymentMethod.objects.create(hub=hub, kind="at_pickup", name="Cash")
     hub_services.hub_supplier_link(hub=hub, producer=producer)
     asking = ProducerFactory(name="Ferme B", slug="ferme-b")
     hub_services.relationship_request(hub=hub, producer=asking, by="producer")
@@ -129,8 +132,12 @@ def world():
     cycle_offers_add(cycle=cycle, producer=producer)
     cycle_fee_save(cycle=cycle, name="Packing", kind=CycleFee.Kind.PER_ITEM_FLAT,
                    amount=Decimal("0.5"), vat_rate=Decimal("20"))
-    cycle_window_save(cycle=cycle, pickup_point=point, date=now.date() + dt.timedelta(days=3),
-                      start_time=dt.time(17), end_time=dt.time(19))
+    window = cycle_window_save(cycle=cycle, pickup_point=point,
+                               date=now.date() + dt.timedelta(days=3),
+                               start_time=dt.time(17), end_time=dt.time(19))
+    # The owner's own order in the cycle: the account's and the hub's order pages.
+    order = order_place(cycle_id=cycle.pk, lines=[LineRequest(cycle.offers.first().pk, 2)],
+                        payment_method_id=cash.pk, pickup_window_id=window.pk, user=owner)
     draft = cycle_create(hub=hub, name="Next week", opens_at=now + dt.timedelta(days=6),
                          closes_at=now + dt.timedelta(days=8))
     closed = past_cycle(hub, name="Last week", opens_at=now - dt.timedelta(days=6),
@@ -145,6 +152,7 @@ def world():
         "hub_invitation": HubInvitation.objects.get(hub=hub),
         "producer_helper": producer.memberships.get(user=helper),
         "hub_helper": hub.memberships.get(user=helper),
+        "order": order,
     }
 
 
@@ -218,7 +226,7 @@ PATTERNS = _area_patterns()
 def _kwargs(namespace: str, pattern: URLPattern, world) -> list[dict]:
     """Values for the pattern's parameters, taken from the owner's objects: one dict per page
     to try (an open cycle and a closed one show different forms)."""
-    team = "hub" if namespace == "hubs" else "producer"
+    team = "hub" if namespace in ("hubs", "orders_hub") else "producer"
     values = {
         "slug": world[team].slug,
         "cycle_id": [world["cycle"].pk, world["closed"].pk],
@@ -228,6 +236,8 @@ def _kwargs(namespace: str, pattern: URLPattern, world) -> list[dict]:
         "token": world[f"{team}_invitation"].token,
         "fmt": "csv",
         "action": "clone",
+        "number": world["order"].number,
+        "line_id": world["order"].lines.get().pk,
     }
     names = list(pattern.pattern.converters)
     unknown = [name for name in names if name not in values]
@@ -313,7 +323,7 @@ def page_forms(html: str, page_url: str) -> list[dict]:
     kept, seen = [], set()
     for form in parser.forms:
         action = urlsplit(form["action"]).path or page_url
-        if not action.startswith(("/producer/", "/hub/")):
+        if not action.startswith(("/producer/", "/hub/", "/shop/accounts/orders/")):
             continue  # the language switcher, the shop's search: not these areas
         names = [n for n in form["names"] if n != "csrfmiddlewaretoken"]
         key = (form["method"], action, tuple(sorted(names)))
