@@ -136,8 +136,10 @@ def shopper_order(*, user, number: str):
     """One of the shopper's own orders with everything its page shows; 404 for any other."""
     from .services import order_totals_by_rate
 
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
     order = _orders_with_everything().filter(user=user, number=number).first()
-    if order is None or not getattr(user, "is_authenticated", False):
+    if order is None:
         raise Http404
     order.vat_by_rate = order_totals_by_rate(order)
     return order

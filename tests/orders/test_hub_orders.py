@@ -285,3 +285,21 @@ def test_what_customers_type_is_escaped(client, shop, manager):
         assert "<script>alert(1)" not in html and "<img src=x" not in html
         assert "<b>06" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_order_page_costs_the_same_queries_for_1_and_3_lines_and_changes(
+        client, shop, manager):
+    first, second, third = shop.offers
+    client.force_login(manager)
+    small = place(shop, UserFactory(), [(first, 1)])
+    client.get(order_url(shop, small))
+    with CaptureQueriesContext(connection) as one:
+        client.get(order_url(shop, small))
+    big = place(shop, UserFactory(), [(first, 1), (second, 2), (third, 3)])
+    for quantity in (2, 3):
+        services.order_amend(order=big, lines=[LineRequest(first.pk, quantity),
+                                               LineRequest(second.pk, 1)], user=manager,
+                             by_manager=True)
+    with CaptureQueriesContext(connection) as three:
+        assert "Placed → Amended" in client.get(order_url(shop, big)).content.decode()
+    assert len(three.captured_queries) == len(one.captured_queries)
