@@ -152,10 +152,10 @@ def order_change_refusal(order, *, by_manager: bool = False, now=None) -> str:
     cycle = order.cycle
     if order.status == transitions.CANCELLED:
         return _("This order was cancelled.")
-    if order.status not in transitions.CHANGEABLE:
-        return _("The hub has processed this order: it can no longer be changed.")
     if cycle is None:
         return _("This order was not placed in an order cycle: it cannot be changed here.")
+    if order.status not in transitions.CHANGEABLE:
+        return _("The hub has processed this order: it can no longer be changed.")
     if cycle.status_at(now) != CycleStatus.OPEN:
         with timezone.override(cycle.hub.time_zone):
             closed = date_format(timezone.localtime(cycle.closes_at), "DATETIME_FORMAT")
