@@ -37,10 +37,13 @@ urlpatterns = [
     path("producer/", include("hubs.producer_urls")),
     path("producer/", include("orders.producer_urls")),
     path("producer/", include("producers.urls")),
+    path("hub/", include("orders.hub_urls")),
     path("hub/", include("hubs.urls")),
     path("shop-in/", include("orders.urls")),
     # Our page in Oscar's account area (before Oscar's URLs, which would not match it anyway).
     path("shop/accounts/api-tokens/", include(account_views.urls)),
+    # The shopper's orders replace Oscar's order history at the same addresses.
+    path("shop/accounts/orders/", include("orders.account_urls")),
     # Oscar claims "" for a redirect named "home", so it lives under /shop/.
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
 ]

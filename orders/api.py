@@ -27,7 +27,7 @@ from hubs.selectors import cycle_for_manager
 from producers.parsing import ApiIdField, Rfc3339DateTimeField
 
 from . import services, transitions
-from .selectors import Order, cycle_named_to, cycle_orders, shopper_orders
+from .selectors import Order, cycle_named_to, cycle_orders_for_api, shopper_orders
 
 # --- input -----------------------------------------------------------------------------------
 
@@ -469,7 +469,7 @@ class CycleOrderList(generics.GenericAPIView):
             k: v for k, v in request.query_params.items() if k in ("status", "pickup_window")
         })
         filters.is_valid(raise_exception=True)
-        qs = cycle_orders(
+        qs = cycle_orders_for_api(
             cycle=cycle, status=filters.validated_data.get("status", ""),
             window_id=filters.validated_data.get("pickup_window"),
         )

@@ -7,18 +7,28 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
-from hubs.models import OrderCycle
+from hubs.models import CycleStatus, OrderCycle
+from hubs.pricing import available_quantity, cycle_offers, cycle_prices
 from hubs.selectors import CycleFigures, cycles_visible_to
 from producers.models import Producer
 
+from . import transitions
+
 Line = get_model("order", "Line")
 Order = get_model("order", "Order")
+OrderNote = get_model("order", "OrderNote")
+OrderStatusChange = get_model("order", "OrderStatusChange")
+Surcharge = get_model("order", "Surcharge")
 
-CANCELLED = "cancelled"
+CANCELLED = transitions.CANCELLED
+ZERO = Decimal("0.00")
 
 JUST_CLOSED = dt.timedelta(days=7)
 
@@ -109,7 +119,7 @@ def shopper_orders(*, user):
     return _orders_with_everything().filter(user=user).order_by("-date_placed", "-pk")
 
 
-def cycle_orders(*, cycle, status: str = "", window_id: int | None = None):
+def cycle_orders_for_api(*, cycle, status: str = "", window_id: int | None = None):
     """A cycle's orders for its hub's managers, newest first, optionally of one status or
     pickup/delivery window; with everything the order list shows (a constant query count)."""
     qs = _orders_with_everything().filter(cycle=cycle)
@@ -127,3 +137,153 @@ def cycle_named_to(*, user, cycle_id: int) -> bool:
         pk=cycle_id, published_at__isnull=False, hub__is_visible=True
     )
     return published.exists() or cycles_visible_to(user).filter(pk=cycle_id).exists()
+
+
+# --- the shopper's account and the hub's cycle orders -------------------------------------------
+
+
+def shopper_order_list(*, user):
+    """A signed-in shopper's orders across hubs, newest first, with what the list shows
+    (hub, cycle, pickup point or zone): one query, whatever the number of orders."""
+    return (
+        Order.objects.filter(user=user)
+        .select_related("cycle__hub", "pickup_window__pickup_point", "delivery_zone")
+        .order_by("-date_placed", "-pk")
+    )
+
+
+def shopper_order(*, user, number: str):
+    """One of the shopper's own orders with everything its page shows; 404 for any other."""
+    from .services import order_totals_by_rate
+
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    order = _orders_with_everything().filter(user=user, number=number).first()
+    if order is None:
+        raise Http404
+    order.vat_by_rate = order_totals_by_rate(order)
+    return order
+
+
+def order_change_refusal(order, *, by_manager: bool = False, now=None) -> str:
+    """Why this order cannot be changed now, "" when it can: the rules of
+    `services.order_amend` / `order_cancel`, said to the reader (the services still decide)."""
+    now = now or timezone.now()
+    cycle = order.cycle
+    if order.status == transitions.CANCELLED:
+        return _("This order was cancelled.")
+    if cycle is None:
+        return _("This order was not placed in an order cycle: it cannot be changed here.")
+    if order.status not in transitions.CHANGEABLE:
+        return _("The hub has processed this order: it can no longer be changed.")
+    if cycle.status_at(now) != CycleStatus.OPEN:
+        with timezone.override(cycle.hub.time_zone):
+            closed = date_format(timezone.localtime(cycle.closes_at), "DATETIME_FORMAT")
+        return _("The order cycle closed (%(date)s): this order can no longer be changed.") % {
+            "date": closed}
+    if not by_manager and not cycle.hub.order_changes_allowed:
+        return _("%(hub)s does not allow changes to orders once they are placed: contact the "
+                 "hub if something is wrong.") % {"hub": cycle.hub.name}
+    return ""
+
+
+def amend_offer_choices(*, cycle, exclude_offer_ids=(), q: str = "",
+                        limit: int = 100) -> list[dict]:
+    """Offers of the cycle a shopper may add to an order: title, producer, today's price and
+    how many are left, the first `limit` matching `q`. Three queries whatever the cycle's size
+    (offers, the cycle's fees, nothing per offer)."""
+    offers = cycle_offers(cycle=cycle).filter(
+        stockrecord__product__archived_at__isnull=True
+    ).exclude(pk__in=list(exclude_offer_ids))
+    # Every word typed must be in the product's name, its variant or its producer's name.
+    for word in [w for w in q.split() if any(c.isalnum() for c in w)][:6]:
+        offers = offers.filter(
+            Q(stockrecord__product__title__icontains=word)
+            | Q(stockrecord__product__parent__title__icontains=word)
+            | Q(supplier__producer__name__icontains=word)
+        )
+    offers = list(offers[:limit])
+    prices = cycle_prices(cycle=cycle, offers=offers)
+    choices = []
+    for offer in offers:
+        available = available_quantity(offer)
+        if available == 0:
+            continue
+        choices.append({
+            "offer": offer, "title": offer.stockrecord.product.get_title(),
+            "producer": offer.supplier.producer.name,
+            "price": prices[offer.pk].total_incl_tax, "available": available,
+        })
+    return choices
+
+
+def cycle_orders(*, cycle, status: str = "", pickup_point=None, window=None, q: str = ""):
+    """A cycle's orders for its managers, filtered, newest first, with what each row shows
+    (customer, pickup point or zone, number of lines): one query for the page."""
+    orders = Order.objects.filter(cycle=cycle)
+    if status:
+        orders = orders.filter(status=status)
+    if pickup_point is not None:
+        orders = orders.filter(pickup_window__pickup_point=pickup_point)
+    if window is not None:
+        orders = orders.filter(pickup_window=window)
+    q = (q or "").strip()
+    if q:
+        orders = orders.filter(
+            Q(customer_name__icontains=q) | Q(guest_email__icontains=q)
+            | Q(user__email__icontains=q) | Q(user__first_name__icontains=q)
+            | Q(user__last_name__icontains=q) | Q(number=q)
+        )
+    return orders
+
+
+def cycle_order_rows(orders):
+    return (
+        orders.select_related("user", "pickup_window__pickup_point", "delivery_zone")
+        .annotate(line_count=Count("lines"))
+        .order_by("-date_placed", "-pk")
+    )
+
+
+def cycle_order_totals(orders) -> dict:
+    """Totals of the orders (cancelled ones counted apart, their money left out), summed in
+    the database: number, goods, per-order fees and delivery, total incl. VAT, VAT. Two
+    queries."""
+    live = ~Q(status=CANCELLED)
+    figures = orders.order_by().aggregate(
+        count=Count("pk"),
+        cancelled=Count("pk", filter=~live),
+        total_incl_tax=Sum("total_incl_tax", filter=live),
+        total_excl_tax=Sum("total_excl_tax", filter=live),
+    )
+    fees = Surcharge.objects.filter(
+        order__in=orders.order_by().exclude(status=CANCELLED).values("pk")
+    ).aggregate(incl_tax=Sum("incl_tax"))["incl_tax"] or ZERO
+    total = figures["total_incl_tax"] or ZERO
+    return {
+        "count": figures["count"], "cancelled": figures["cancelled"],
+        "goods_incl_tax": total - fees, "fees_incl_tax": fees, "total_incl_tax": total,
+        "vat": total - (figures["total_excl_tax"] or ZERO),
+    }
+
+
+def cycle_order(*, cycle, number: str):
+    """One order of the cycle for its managers, with its audit trail (`audit_notes`, newest
+    first) and status history (`status_history`); 404 when it is not the cycle's."""
+    from .services import order_totals_by_rate
+
+    order = (
+        _orders_with_everything().filter(cycle=cycle, number=number)
+        .prefetch_related(
+            Prefetch("notes", queryset=OrderNote.objects.filter(note_type="audit")
+                     .select_related("user").order_by("-date_created", "-pk"),
+                     to_attr="audit_notes"),
+            Prefetch("status_changes", queryset=OrderStatusChange.objects.order_by(
+                "-date_created", "-pk"), to_attr="status_history"),
+        )
+        .first()
+    )
+    if order is None:
+        raise Http404
+    order.vat_by_rate = order_totals_by_rate(order)
+    return order

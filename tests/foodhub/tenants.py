@@ -85,6 +85,7 @@ class World:
     hub_staff: HubMembership  # a staff manager of H (not the "manager" user)
     ids: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)  # pending invitations to A and H
+    order: object = None  # the shopper's order in H's open cycle (a pickup, paid at pickup)
 
     def user(self, role: str):
         return self.users.get(role)
@@ -149,6 +150,7 @@ def build_world() -> World:
         closes_at=now + dt.timedelta(days=5),
     )
     transitions.cycle_publish(cycle=other_cycle)
+    order = _shopper_order(cycle, users["shopper"])
 
     product_id = producer.partner.stockrecords.order_by("id").first().product.parent_id
     product_import = ProductImport.objects.create(
@@ -181,5 +183,25 @@ def build_world() -> World:
             "payment_method_id": pay_at_pickup.id, "order_id": orders["shopper"].id,
             "producer_order_id": orders["producer"].id,
         },
+        order=order,
         tokens={"producer": producer_invitation.token, "hub": hub_invitation.token},
+    )
+
+
+def _shopper_order(cycle: OrderCycle, shopper):
+    """The shopper's order of one of A's products in H's open cycle, placed by the service."""
+    from hubs.cycle_services import cycle_window_save
+    from hubs.models import PaymentMethod, PickupPoint
+    from orders.services import LineRequest, order_place
+
+    point = PickupPoint.objects.create(hub=cycle.hub, name="La Halle", address="1 rue Haute")
+    window = cycle_window_save(
+        cycle=cycle, pickup_point=point, date=(cycle.closes_at + dt.timedelta(days=1)).date(),
+        start_time=dt.time(17), end_time=dt.time(19),
+    )
+    method = PaymentMethod.objects.create(hub=cycle.hub, kind="at_pickup", name="At pickup")
+    offer = cycle.offers.order_by("id").first()
+    return order_place(
+        cycle_id=cycle.id, lines=[LineRequest(offer.id, 1)], payment_method_id=method.id,
+        pickup_window_id=window.id, user=shopper,
     )

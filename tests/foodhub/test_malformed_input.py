@@ -6,9 +6,10 @@ as the tenant that owns the objects; every answer must be below 500.
 
 The targets are generated from the code, so a new page, form, field or endpoint is covered
 without touching this file:
-- pages: every URL pattern of the producer and hub areas (the URL conf), fetched as the
-  owner; the forms and fields come from the HTML (<input>, <select>, <textarea>, <button>);
-  each field is sent each value with the other fields as the page filled them;
+- pages: every URL pattern of the producer and hub areas and of the shopper's orders (the URL
+  conf), fetched as the owner; the forms and fields come from the HTML (<input>, <select>,
+  <textarea>, <button>); each field is sent each value with the other fields as the page
+  filled them;
 - parameters read outside the HTML forms: the names the views read from `request.GET` /
   `request.POST` and the fields of the forms they build from `request.GET` (their source);
 - API: drf-spectacular's schema gives each operation, its path and query parameters and its
@@ -57,7 +58,8 @@ API_EXTRA = [99999999999999999999, RAW_1E999999, [], {}, None, True]
 FEW_FIELDS = 3
 ONE_AT_A_TIME = ["99999999999999999999"]
 API_ONE_AT_A_TIME = [99999999999999999999, RAW_1E999999, {}, []]
-AREAS = ("producers", "hubs", "hubs_producer", "orders_producer")
+AREAS = ("producers", "hubs", "hubs_producer", "orders_producer", "orders_hub",
+         "orders_account")
 API_PREFIXES = ("/api/v1/producers/", "/api/v1/hubs/", "/api/v1/order-cycles/",
                 "/api/v1/relationships/", "/api/v1/orders/")
 
@@ -224,7 +226,7 @@ PATTERNS = _area_patterns()
 def _kwargs(namespace: str, pattern: URLPattern, world) -> list[dict]:
     """Values for the pattern's parameters, taken from the owner's objects: one dict per page
     to try (an open cycle and a closed one show different forms)."""
-    team = "hub" if namespace == "hubs" else "producer"
+    team = "hub" if namespace in ("hubs", "orders_hub") else "producer"
     values = {
         "slug": world[team].slug,
         "cycle_id": [world["cycle"].pk, world["closed"].pk],
@@ -234,6 +236,8 @@ def _kwargs(namespace: str, pattern: URLPattern, world) -> list[dict]:
         "token": world[f"{team}_invitation"].token,
         "fmt": "csv",
         "action": "clone",
+        "number": world["order"].number,
+        "line_id": world["order"].lines.get().pk,
     }
     names = list(pattern.pattern.converters)
     unknown = [name for name in names if name not in values]
@@ -319,7 +323,7 @@ def page_forms(html: str, page_url: str) -> list[dict]:
     kept, seen = [], set()
     for form in parser.forms:
         action = urlsplit(form["action"]).path or page_url
-        if not action.startswith(("/producer/", "/hub/")):
+        if not action.startswith(("/producer/", "/hub/", "/shop/accounts/orders/")):
             continue  # the language switcher, the shop's search: not these areas
         names = [n for n in form["names"] if n != "csrfmiddlewaretoken"]
         key = (form["method"], action, tuple(sorted(names)))

@@ -55,6 +55,9 @@ POST_ONLY = "login 405 405 405 405 405 405"
 # A write to A's or H's pages: refused (404) to every other role, nothing written.
 WRITE_A = "login 404 - 404 404 404 -"
 WRITE_H = "login 404 404 404 - 404 -"
+# The shopper's own order (account pages): nobody else sees it, not even a platform admin.
+SHOPPER_OWN = "login 200 404 404 404 404 404"
+WRITE_SHOPPER = "login - 404 404 404 404 404"
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,19 @@ PAGES = {
     "hub/<slug:slug>/cycles/<int:cycle_id>/preview/": Page(
         "/hub/{hub_slug}/cycles/{cycle_id}/preview/", MANAGER_H
     ),
+    # orders: a cycle's orders for its hub's managers
+    "hub/<slug:slug>/cycles/<int:cycle_id>/orders/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/orders/", MANAGER_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/orders/<str:number>/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/orders/{order_number}/", MANAGER_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/orders/<str:number>/amend/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/orders/{order_number}/amend/", POST_ONLY, WRITE_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/orders/<str:number>/cancel/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/orders/{order_number}/cancel/", POST_ONLY, WRITE_H
+    ),
     # foodhub: a user's own API tokens (the tenant's: the producer's token)
     "shop/accounts/api-tokens/": Page("/shop/accounts/api-tokens/", SIGNED_IN),
     "shop/accounts/api-tokens/<int:pk>/revoke/": Page(
@@ -170,6 +186,22 @@ PAGES = {
     ),
     "shop/accounts/api-tokens/revoke-all/": Page(
         "/shop/accounts/api-tokens/revoke-all/", POST_ONLY, post="login 302 302 302 302 302 302"
+    ),
+    # orders: the shopper's own orders (over Oscar's order history)
+    "shop/accounts/orders/": Page("/shop/accounts/orders/", SIGNED_IN),
+    "shop/accounts/orders/<str:number>/": Page(
+        "/shop/accounts/orders/{order_number}/", SHOPPER_OWN
+    ),
+    "shop/accounts/orders/<str:number>/amend/": Page(
+        "/shop/accounts/orders/{order_number}/amend/", POST_ONLY, WRITE_SHOPPER
+    ),
+    "shop/accounts/orders/<str:number>/cancel/": Page(
+        "/shop/accounts/orders/{order_number}/cancel/", POST_ONLY, WRITE_SHOPPER
+    ),
+    # Oscar's line page (and its "buy again"): back to the order.
+    "shop/accounts/orders/<str:number>/<int:line_id>/": Page(
+        "/shop/accounts/orders/{order_number}/{order_line_id}/",
+        "login 302 404 404 404 404 404",
     ),
     # orders: anyone may shop in an open cycle (the choice lives in the session)
     "shop-in/cycles/<int:cycle_id>/shop/": Page(
@@ -311,6 +343,7 @@ def params(world: World) -> dict:
         "producer_token": world.tokens["producer"], "hub_token": world.tokens["hub"],
         "producer_token_id": world.ids["producer_token_id"],
         "order_id": world.ids["order_id"],
+        "order_number": world.order.number, "order_line_id": world.order.lines.get().id,
     }
 
 

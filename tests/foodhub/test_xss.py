@@ -148,7 +148,6 @@ NOT_ON_PAGES = {
     "hubs.CycleWindow.instructions": "API only for now (checkout will show it)",
     "auth.User.username": "people sign in with their e-mail; the username is not shown",
     "catalogue.Product.shipping_category": "kept as text for the import format (exports)",
-    "partner.Partner.name": "pages show the producer's name (the same text)",
 }
 
 # Forbidden in any HTML answer: markup the payloads would create if not escaped.
@@ -292,6 +291,8 @@ def world(client):
     # An order made after the payloads: its line copies the variant's title.
     line = order_line_for(Product.objects.get(pk=variant.pk), quantity=2)
     order_link_cycle(order=line.order, cycle=cycle)
+    type(line.order).objects.filter(pk=line.order_id).update(user=shopper)
+    w.order_number = line.order.number
     return w
 
 
@@ -331,6 +332,11 @@ def pages(w):
         ("manager", f"/hub/{h}/cycles/new/"),
         ("manager", f"/hub/{h}/cycles/{c}/"),
         ("manager", f"/hub/{h}/cycles/{c}/?q={search}"),
+        ("manager", f"/hub/{h}/cycles/{c}/orders/"),
+        ("manager", f"/hub/{h}/cycles/{c}/orders/?q={search}"),
+        ("manager", f"/hub/{h}/cycles/{c}/orders/{w.order_number}/"),
+        ("shopper", "/shop/accounts/orders/"),
+        ("shopper", f"/shop/accounts/orders/{w.order_number}/"),
         ("shopper", "/shop/accounts/profile/"),
         ("shopper", "/shop/accounts/addresses/"),
         ("shopper", f"/shop/accounts/addresses/{w.address.pk}/"),

@@ -1,0 +1,134 @@
+"""Forms of the order pages: changing an order (shopper and hub manager) and filtering a
+cycle's orders. Typed numbers and ids are read by form fields, never by int()."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from oscar.templatetags.currency_filters import currency
+
+from producers.parsing import MAX_ID
+
+from . import transitions
+from .services import MAX_QUANTITY, LineRequest
+
+
+def _offer_label(choice: dict, currency_code: str) -> str:
+    left = (_("on demand") if choice["available"] is None
+            else _("%(n)s left") % {"n": choice["available"]})
+    return " · ".join([choice["title"], choice["producer"],
+                       currency(choice["price"], currency_code), str(left)])
+
+
+class AmendForm(forms.Form):
+    """One quantity per line of the order (0 removes it) and one product of the cycle to add.
+
+    `lines`: the order's lines; `choices`: `selectors.amend_offer_choices`. The product to add
+    is read as an id: the service checks it is an offer of the order's cycle."""
+
+    add_offer = forms.IntegerField(
+        label=_("Add a product"), required=False, min_value=1, max_value=MAX_ID,
+        widget=forms.Select,
+    )
+    add_quantity = forms.IntegerField(
+        label=_("Quantity to add"), required=False, min_value=1, max_value=MAX_QUANTITY,
+        initial=1,
+    )
+
+    def __init__(self, *args, lines, choices, currency_code: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            self.fields[self.line_field(line)] = forms.IntegerField(
+                label=_("Quantity of %(title)s") % {"title": line.title},
+                min_value=0, max_value=MAX_QUANTITY, initial=line.quantity,
+            )
+        self.fields["add_offer"].widget.choices = [("", _("— choose a product —"))] + [
+            (choice["offer"].pk, _offer_label(choice, currency_code)) for choice in choices
+        ]
+        # Keep the product order of the page: line fields first, then the one to add.
+        order = [self.line_field(line) for line in self.lines] + ["add_offer", "add_quantity"]
+        self.order_fields(order)
+
+    @staticmethod
+    def line_field(line) -> str:
+        return f"line-{line.pk}"
+
+    def line_rows(self):
+        """(line, its bound quantity field) for the template."""
+        return [(line, self[self.line_field(line)]) for line in self.lines]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if data.get("add_offer") and not data.get("add_quantity"):
+            self.add_error("add_quantity", _("Enter how many to add."))
+            return data
+        kept = [line for line in self.lines if data.get(self.line_field(line))]
+        if not kept and not data.get("add_offer"):
+            raise forms.ValidationError(
+                _("An order needs at least one product: to remove them all, cancel the order.")
+            )
+        return data
+
+    def line_requests(self) -> list[LineRequest]:
+        data = self.cleaned_data
+        wanted = [
+            LineRequest(line.offer_id, data[self.line_field(line)])
+            for line in self.lines if data[self.line_field(line)]
+        ]
+        if data.get("add_offer"):
+            wanted.append(LineRequest(data["add_offer"], data["add_quantity"]))
+        return wanted
+
+
+class OfferSearchForm(forms.Form):
+    """Narrows the list of products to add to an order."""
+
+    q = forms.CharField(label=_("Find a product to add"), required=False, max_length=100)
+
+
+class CycleOrderFilterForm(forms.Form):
+    """Filters of a cycle's orders page: status, pickup point, window, customer."""
+
+    q = forms.CharField(label=_("Customer (name, e-mail) or order number"), required=False,
+                        max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    point = forms.TypedChoiceField(label=_("Pickup point"), required=False, coerce=int,
+                                   empty_value=None)
+    window = forms.TypedChoiceField(label=_("Window"), required=False, coerce=int,
+                                    empty_value=None)
+
+    def __init__(self, *args, points, windows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.points = {point.pk: point for point in points}
+        self.windows = {window.pk: window for window in windows}
+        self.fields["status"].choices = [("", _("Any status"))] + [
+            (code, label) for code, label in transitions.STATUS_LABELS.items()
+        ]
+        self.fields["point"].choices = [("", _("Any pickup point"))] + [
+            (point.pk, point.name) for point in points
+        ]
+        self.fields["window"].choices = [("", _("Any window"))] + [
+            (window.pk, window_label(window)) for window in windows
+        ]
+
+    def filters(self) -> dict:
+        """Keyword arguments of `selectors.cycle_orders` (none when the form is invalid)."""
+        if not self.is_bound or not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "q": data["q"].strip(), "status": data["status"],
+            "pickup_point": self.points.get(data["point"]),
+            "window": self.windows.get(data["window"]),
+        }
+
+
+def window_label(window) -> str:
+    place = (window.pickup_point.name if window.pickup_point_id
+             else _("Delivery: %(zone)s") % {"zone": window.delivery_zone.name})
+    day = date_format(window.date, "D j M")
+    return f"{place} — {day} {window.start_time:%H:%M}–{window.end_time:%H:%M}"

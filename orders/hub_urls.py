@@ -1,0 +1,17 @@
+"""Mounted at /hub/ beside hubs.urls: a cycle's orders for the hub's managers."""
+
+from django.urls import path
+
+from . import hub_views
+
+app_name = "orders_hub"
+urlpatterns = [
+    path("<slug:slug>/cycles/<int:cycle_id>/orders/", hub_views.cycle_orders_page,
+         name="cycle-orders"),
+    path("<slug:slug>/cycles/<int:cycle_id>/orders/<str:number>/", hub_views.order_detail,
+         name="order"),
+    path("<slug:slug>/cycles/<int:cycle_id>/orders/<str:number>/amend/", hub_views.order_amend,
+         name="order-amend"),
+    path("<slug:slug>/cycles/<int:cycle_id>/orders/<str:number>/cancel/",
+         hub_views.order_cancel, name="order-cancel"),
+]
