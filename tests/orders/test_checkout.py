@@ -262,7 +262,7 @@ def test_empty_or_tampered_fulfilment_fields_get_a_message(client, shop, shopper
     fill_basket(client, shop, user=shopper)
     posted = {"fulfilment": f"pickup-{shop.window.pk}", "name": "Sam"}
     posted.update(data)
-    response = client.post(FULFILMENT, {k: v for k, v in posted.items()})
+    response = client.post(FULFILMENT, posted)
     assert response.status_code == 200
     assert response.context["form"].errors[field]
     assert client.get(PAYMENT).url == FULFILMENT
