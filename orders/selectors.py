@@ -1,5 +1,6 @@
 """Reads over orders placed in cycles: a cycle's order figures, a producer's sales and what it
-has to prepare."""
+has to prepare; and for the checkout, what a shopper may choose in a cycle and what its basket
+would cost (`checkout_choices`, `basket_review`)."""
 
 from __future__ import annotations
 

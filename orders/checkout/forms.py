@@ -22,6 +22,9 @@ phone_validator = RegexValidator(
 )
 
 
+RADIOS = forms.RadioSelect(attrs={"class": "form-check-input"})
+
+
 class GuestForm(forms.Form):
     email = forms.EmailField(
         label=gettext_lazy("Your e-mail address"), max_length=254,
@@ -43,7 +46,7 @@ class FulfilmentForm(forms.Form):
     """A pickup window of the cycle, or delivery to an address in one of the hub's zones."""
 
     fulfilment = forms.ChoiceField(
-        label=gettext_lazy("How do you get your order?"), widget=forms.RadioSelect,
+        label=gettext_lazy("How do you get your order?"), widget=RADIOS,
         error_messages={
             "required": gettext_lazy("Choose a pickup window or delivery."),
             "invalid_choice": gettext_lazy(
@@ -124,7 +127,7 @@ class FulfilmentForm(forms.Form):
 
 class PaymentMethodForm(forms.Form):
     payment_method = forms.ChoiceField(
-        label=gettext_lazy("How do you pay?"), widget=forms.RadioSelect,
+        label=gettext_lazy("How do you pay?"), widget=RADIOS,
         error_messages={
             "required": gettext_lazy("Choose how you pay."),
             "invalid_choice": gettext_lazy("Choose one of the payment methods listed here."),

@@ -46,6 +46,11 @@ STEP_OF_FIELD = {
 }
 
 
+def login_url() -> str:
+    """The sign-in page, coming back to the checkout."""
+    return f"{reverse('customer:login')}?{urlencode({'next': reverse('checkout:index')})}"
+
+
 class BasketAlreadyOrdered(Exception):
     """Another request (a second click on "Place order") is ordering this basket."""
 
@@ -137,9 +142,8 @@ class CycleCheckoutMixin(CheckoutSessionMixin):
     def check_guest_checkout_is_allowed(self, request):
         if request.user.is_authenticated or self.cycle.hub.guest_checkout:
             return
-        login = reverse("customer:login")
         raise FailedPreCondition(
-            url=f"{login}?{urlencode({'next': reverse('checkout:index')})}",
+            url=login_url(),
             message=_("%(hub)s asks shoppers to sign in before ordering: sign in or create "
                       "an account, then check out.") % {"hub": self.cycle.hub.name})
 

@@ -14,7 +14,7 @@ from oscar.apps.checkout import signals
 from orders import selectors
 
 from .forms import DELIVERY, PICKUP_PREFIX, FulfilmentForm, GuestForm, PaymentMethodForm
-from .mixins import CycleCheckoutMixin, OrderPlacementMixin
+from .mixins import CycleCheckoutMixin, OrderPlacementMixin, login_url
 
 WITH_EMAIL = [*CycleCheckoutMixin.pre_conditions, "check_user_email_is_captured"]
 WITH_FULFILMENT = [*WITH_EMAIL, "check_fulfilment_is_captured"]
@@ -47,8 +47,7 @@ class GatewayView(CycleCheckoutMixin, generic.FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["login_url"] = (
-            f"{reverse('customer:login')}?next={reverse('checkout:index')}")
+        context["login_url"] = login_url()
         return context
 
     def form_valid(self, form):
