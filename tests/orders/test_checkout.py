@@ -495,3 +495,17 @@ def test_the_checkout_speaks_french(client, shop, shopper):
     response = client.get(PREVIEW, HTTP_ACCEPT_LANGUAGE="fr")
     assert response.status_code == 200
     assert re.search(r'<html lang="fr"', response.content.decode())
+
+
+def test_a_guest_sent_to_sign_in_comes_back_to_the_checkout_with_the_basket(client, shop):
+    shopper = UserFactory(email="member@example.org", password="a-long-password-1")
+    fill_basket(client, shop, [(0, 2)])
+    login = client.get(INDEX).url
+    response = client.post(login, {
+        "login-username": "member@example.org", "login-password": "a-long-password-1",
+        "login_submit": "1", "login-redirect_url": INDEX})
+    assert response.status_code == 302
+    response = client.get(INDEX)
+    assert response.url == FULFILMENT  # the basket kept its cycle through the merge
+    basket = Basket.objects.get(owner=shopper, status=Basket.OPEN)
+    assert basket.cycle == shop.cycle and basket.num_items == 2
