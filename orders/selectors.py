@@ -1,10 +1,12 @@
 """Reads over orders placed in cycles: a cycle's order figures, a producer's sales and what it
-has to prepare."""
+has to prepare; and for the checkout, what a shopper may choose in a cycle and what its basket
+would cost (`checkout_choices`, `basket_review`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
@@ -14,8 +16,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
-from hubs.models import CycleStatus, OrderCycle
-from hubs.pricing import available_quantity, cycle_offers, cycle_prices
+from hubs.models import CycleStatus, CycleWindow, DeliveryZone, OrderCycle, PaymentMethod
+from hubs.pricing import PriceBreakdown, available_quantity, cycle_offers, cycle_prices, order_fees
 from hubs.selectors import CycleFigures, cycles_visible_to
 from producers.models import Producer
 
@@ -287,3 +289,181 @@ def cycle_order(*, cycle, number: str):
         raise Http404
     order.vat_by_rate = order_totals_by_rate(order)
     return order
+
+
+# --- checkout ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckoutChoices:
+    """What a shopper may choose at checkout in a cycle: its pickup windows (active pickup
+    points), the hub's active delivery zones (each with `delivery_window`, its first window in
+    the cycle, or None) and the hub's active payment methods. Three queries."""
+
+    pickup_windows: list
+    zones: list
+    payment_methods: list
+
+    def window(self, pk):
+        return next((w for w in self.pickup_windows if w.pk == pk), None)
+
+    def zone(self, pk):
+        return next((z for z in self.zones if z.pk == pk), None)
+
+    def zone_for(self, postcode: str):
+        """The zone delivering to `postcode`: the cheapest if several do."""
+        covering = [z for z in self.zones if z.covers(postcode)]
+        return min(covering, key=lambda z: (z.fee, z.name, z.pk)) if covering else None
+
+    def payment_method(self, pk):
+        return next((m for m in self.payment_methods if m.pk == pk), None)
+
+
+def checkout_choices(*, cycle) -> CheckoutChoices:
+    windows = list(
+        CycleWindow.objects.filter(cycle=cycle, pickup_point__isnull=False,
+                                   pickup_point__is_active=True)
+        .select_related("pickup_point").order_by("date", "start_time", "pk")
+    )
+    first_delivery: dict[int, CycleWindow] = {}
+    for window in CycleWindow.objects.filter(cycle=cycle, delivery_zone__isnull=False).order_by(
+            "date", "start_time", "pk"):
+        first_delivery.setdefault(window.delivery_zone_id, window)
+    zones = list(DeliveryZone.objects.filter(hub_id=cycle.hub_id, is_active=True))
+    for zone in zones:
+        zone.delivery_window = first_delivery.get(zone.pk)
+    methods = list(PaymentMethod.objects.filter(hub_id=cycle.hub_id, is_active=True))
+    return CheckoutChoices(pickup_windows=windows, zones=zones, payment_methods=methods)
+
+
+@dataclass
+class ReviewLine:
+    """A basket line as the shopper will be charged for it (per unit, then the line)."""
+
+    title: str
+    producer: str
+    quantity: int
+    offer_id: int | None
+    breakdown: PriceBreakdown | None
+    available: int | None = None
+
+    @property
+    def unit_price(self) -> Decimal:
+        return self.breakdown.total_incl_tax
+
+    @property
+    def total(self) -> Decimal:
+        return self.breakdown.total_incl_tax * self.quantity
+
+    @property
+    def unit_fees(self) -> Decimal:
+        return sum((fee.amount for fee in self.breakdown.fees), ZERO)
+
+    @property
+    def vat(self) -> list[tuple[Decimal, Decimal]]:
+        return sorted(self.breakdown.vat.items())
+
+
+@dataclass
+class BasketReview:
+    """What an order of this basket would cost now, from the hub's price selector: the same
+    functions `orders.services.order_place` charges with, so the review and the order agree."""
+
+    cycle: object
+    currency: str
+    lines: list[ReviewLine]
+    missing: list[str]  # titles of lines the cycle does not offer
+    short: list[ReviewLine]  # lines asking for more than is left
+    fees: list
+    minimum_warnings: list[str] = field(default_factory=list)
+
+    @property
+    def goods_total(self) -> Decimal:
+        return sum((line.total for line in self.lines), ZERO)
+
+    @property
+    def fees_total(self) -> Decimal:
+        return sum((fee.incl_tax for fee in self.fees), ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.goods_total + self.fees_total
+
+    @property
+    def total_tax(self) -> Decimal:
+        return sum((amount for _rate, amount in self.vat_by_rate), ZERO)
+
+    @property
+    def total_excl_tax(self) -> Decimal:
+        return self.total - self.total_tax
+
+    @property
+    def vat_by_rate(self) -> list[tuple[Decimal, Decimal]]:
+        rates: dict[Decimal, Decimal] = {}
+        for line in self.lines:
+            for rate, amount in line.breakdown.vat.items():
+                rates[rate] = rates.get(rate, ZERO) + amount * line.quantity
+        for fee in self.fees:
+            rate = Decimal(fee.vat_rate).normalize()
+            rates[rate] = rates.get(rate, ZERO) + fee.tax
+        return sorted(rates.items())
+
+    @property
+    def can_be_placed(self) -> bool:
+        return bool(self.lines) and not (self.missing or self.short or self.minimum_warnings)
+
+
+def basket_review(*, cycle, basket, delivery_zone=None) -> BasketReview:
+    """Price a basket's lines in its cycle, with the per-order fees (and the zone's delivery
+    fee), VAT per rate and the minimum-order warnings. Four queries whatever its size."""
+    basket_lines = list(
+        basket.lines.select_related("product__parent").order_by("pk")
+    ) if basket.pk else []
+    offers = {
+        offer.stockrecord_id: offer
+        for offer in cycle_offers(cycle=cycle).filter(
+            stockrecord_id__in={line.stockrecord_id for line in basket_lines})
+    }
+    prices = cycle_prices(cycle=cycle, offers=list(offers.values()))
+    lines, missing = [], []
+    wanted: dict[int, int] = {}
+    for basket_line in basket_lines:
+        offer = offers.get(basket_line.stockrecord_id)
+        title = basket_line.product.get_title()
+        if offer is None or offer.stockrecord.product.archived_at is not None:
+            missing.append(title)
+            continue
+        wanted[offer.pk] = wanted.get(offer.pk, 0) + basket_line.quantity
+        lines.append(ReviewLine(
+            title=title, producer=offer.supplier.producer.name,
+            quantity=basket_line.quantity, offer_id=offer.pk, breakdown=prices[offer.pk],
+        ))
+    left = {offer.pk: available_quantity(offer) for offer in offers.values()}
+    short = []
+    for line in lines:
+        line.available = left[line.offer_id]
+        if line.available is not None and wanted[line.offer_id] > line.available:
+            short.append(line)
+    review = BasketReview(
+        cycle=cycle, currency=cycle.hub.currency, lines=lines, missing=missing, short=short,
+        fees=order_fees(cycle=cycle, delivery_zone=delivery_zone),
+    )
+    review.minimum_warnings = minimum_warnings(
+        hub=cycle.hub, zone=delivery_zone, goods_total=review.goods_total)
+    return review
+
+
+def minimum_warnings(*, hub, zone, goods_total: Decimal) -> list[str]:
+    """The hub's and the delivery zone's minimum orders the goods do not reach yet."""
+    warnings = []
+    if hub.minimum_order and goods_total < hub.minimum_order:
+        warnings.append(_("%(hub)s's minimum order is %(amount)s %(currency)s of products: "
+                          "add %(missing)s %(currency)s more.") % {
+            "hub": hub.name, "amount": hub.minimum_order, "currency": hub.currency,
+            "missing": hub.minimum_order - goods_total})
+    if zone is not None and zone.minimum_order and goods_total < zone.minimum_order:
+        warnings.append(_("Deliveries to %(zone)s need at least %(amount)s %(currency)s of "
+                          "products: add %(missing)s %(currency)s more.") % {
+            "zone": zone.name, "amount": zone.minimum_order, "currency": hub.currency,
+            "missing": zone.minimum_order - goods_total})
+    return warnings

@@ -15,5 +15,17 @@ class Basket(AbstractBasket):
         verbose_name=_("order cycle"),
     )
 
+    def merge(self, basket, add_quantities=True):
+        """A guest's basket merged into the shopper's at sign-in (the checkout sends guests
+        to sign in when the hub refuses them) keeps its cycle, unless the shopper's basket
+        already holds products of its own cycle."""
+        if basket.cycle_id and basket.cycle_id != self.cycle_id and (
+                self.cycle_id is None or not self.lines.exists()):
+            self.cycle_id = basket.cycle_id
+            self.save(update_fields=["cycle"])
+        super().merge(basket, add_quantities=add_quantities)
+
+    merge.alters_data = True
+
 
 from oscar.apps.basket.models import *  # noqa: E402,F403 - Oscar's fork pattern
