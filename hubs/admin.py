@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin
 
 from teams.admin import MembershipInline, TeamAdmin
 
-from .models import Hub, HubMembership, HubProducer
+from . import services
+from .models import Hub, HubMembership, HubProducer, validate_hub_address
 
 
 class HubMembershipInline(MembershipInline):
@@ -14,9 +16,23 @@ class HubProducerInline(admin.TabularInline):
     extra = 0
 
 
+class HubAdminForm(forms.ModelForm):
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if self.instance.pk is None or slug != self.instance.slug:
+            validate_hub_address(slug)
+        return slug
+
+
 @admin.register(Hub)
 class HubAdmin(TeamAdmin):
+    form = HubAdminForm
     list_display = ["name", "slug", "city", "time_zone", "is_visible"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [HubMembershipInline, HubProducerInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            services.hub_created(hub=obj)  # its storefront page, as hub_create does
