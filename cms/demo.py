@@ -15,6 +15,7 @@ from .services import storefronts_backfill
 
 HOME_SLUG = "foodhub-home"
 
+SPOTLIGHT_PRODUCER = "ferme-des-trois-chenes"
 # What the demo hubs' managers wrote on their storefront pages (in their hub's language).
 STOREFRONT_TEXT = {
     "panier-de-belleville": {
@@ -49,7 +50,8 @@ def _storefront_body(page: HubStorefrontPage, text: dict) -> list:
         ("faq", {"title": "", "questions": [{"question": q, "answer": RichText(a)}
                                             for q, a in text["faq"]]}),
     ]
-    supplier = hub_suppliers(hub=page.hub).filter(producer__is_visible=True).first()
+    # The vegetable farm both demo hubs buy from (the text speaks of vegetables).
+    supplier = hub_suppliers(hub=page.hub).filter(producer__slug=SPOTLIGHT_PRODUCER).first()
     if supplier is not None:
         body.insert(1, ("producer_spotlight", {"producer": supplier.producer,
                                                "text": RichText(text["spotlight"])}))

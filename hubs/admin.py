@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from teams.admin import MembershipInline, TeamAdmin
 
@@ -20,7 +21,10 @@ class HubAdminForm(forms.ModelForm):
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
         if self.instance.pk is None or slug != self.instance.slug:
-            validate_hub_address(slug)
+            try:
+                validate_hub_address(slug)
+            except ValidationError as error:
+                raise ValidationError(error.message_dict["slug"]) from None
         return slug
 
 

@@ -121,6 +121,7 @@ FAIR_SHARE_PARTS = {
     "vat": _("VAT"),
 }
 ZERO = Decimal("0.00")
+TENTH = Decimal("0.1")
 _MONEY = DecimalField(max_digits=16, decimal_places=2)
 
 
@@ -132,13 +133,13 @@ def _shares(amounts: dict[str, Decimal], total: Decimal) -> dict[str, Decimal]:
     """Percentages to one decimal that add up to exactly 100.0 (largest remainders get the
     tenths left over by rounding down); all zero when nothing was paid."""
     if total <= 0:
-        return {key: Decimal("0.0") for key in amounts}
+        return dict.fromkeys(amounts, Decimal("0.0"))
     tenths = {key: amount * 1000 / total for key, amount in amounts.items()}
     floors = {key: math.floor(value) for key, value in tenths.items()}
     left = 1000 - sum(floors.values())
     for key in sorted(tenths, key=lambda k: floors[k] - tenths[k])[:max(left, 0)]:
         floors[key] += 1
-    return {key: Decimal(value) / 10 for key, value in floors.items()}
+    return {key: (Decimal(value) / 10).quantize(TENTH) for key, value in floors.items()}
 
 
 def cycle_fair_share(*, cycle: OrderCycle) -> dict:
