@@ -4,7 +4,7 @@ from django.db import models
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
@@ -87,6 +87,11 @@ class HubStorefrontPage(Page):
     content_panels = [
         *Page.content_panels, FieldPanel("hub", permission="superuser"), FieldPanel("body"),
     ]
+    # No slug field: the page's address is its hub's (see clean()).
+    promote_panels = [
+        MultiFieldPanel([FieldPanel("seo_title"), FieldPanel("search_description")],
+                        heading=_("For search engines")),
+    ]
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.ContentPage"]
     # A copy would be a second page for the same hub.
@@ -95,14 +100,18 @@ class HubStorefrontPage(Page):
     class Meta:
         verbose_name = _("hub storefront")
 
+    def full_clean(self, *args, **kwargs):
+        # The page lives at its hub's address, whatever else asked for: before Wagtail checks
+        # that no sibling holds the slug.
+        if self.hub_id is not None:
+            self.slug = self.hub.slug
+        super().full_clean(*args, **kwargs)
+
     def clean(self):
         super().clean()
         if self.hub_id is None:
             return
         errors = {}
-        if self.slug != self.hub.slug:
-            errors["slug"] = _("A hub's page lives at its hub's address: keep the slug "
-                               "“%(slug)s”.") % {"slug": self.hub.slug}
         chosen = {
             block.value["producer"].pk: block.value["producer"].name
             for block in self.body or []

@@ -20,7 +20,7 @@ class HubProducerInline(admin.TabularInline):
 class HubAdminForm(forms.ModelForm):
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
-        if self.instance.pk is None or slug != self.instance.slug:
+        if self.instance.pk is None:
             try:
                 validate_hub_address(slug)
             except ValidationError as error:
@@ -35,6 +35,14 @@ class HubAdmin(TeamAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [HubMembershipInline, HubProducerInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A hub's address (/<slug>/, /hub/<slug>/) is stable once it exists.
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "slug"] if obj is not None else readonly
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj is not None else super().get_prepopulated_fields(request, obj)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -30,3 +30,11 @@ def test_the_admin_refuses_a_slug_that_is_a_site_address(home, platform_admin, c
     assert response.status_code == 200
     assert "/shop/ is already an address of the site" in response.content.decode()
     assert not Hub.objects.filter(slug="shop").exists()
+
+
+def test_a_hubs_address_is_fixed_once_it_exists(home, platform_admin, client):  # noqa: F811
+    add_hub(client, name="Fixed", slug="fixed", time_zone="Europe/Paris", currency="EUR",
+            language="fr", minimum_order="0")
+    hub = Hub.objects.get(slug="fixed")
+    html = client.get(f"/django-admin/hubs/hub/{hub.pk}/change/").content.decode()
+    assert 'name="slug"' not in html and "fixed" in html
