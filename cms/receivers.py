@@ -21,3 +21,17 @@ def enqueue_welcome_email(sender, user, **kwargs):
             logger.exception("Could not enqueue the welcome e-mail for user %s", user.pk)
 
     transaction.on_commit(_enqueue)
+
+
+def backfill_storefronts(sender, apps=None, using="default", **kwargs):
+    """After `migrate`: pages for the hubs and producers that existed before storefront pages
+    did (or before the home page). Skipped while cms is migrated back before its pages."""
+    from .services import storefronts_backfill
+
+    if using != "default" or apps is None:
+        return
+    try:
+        apps.get_model("cms", "HubStorefrontPage")
+    except LookupError:
+        return
+    storefronts_backfill()

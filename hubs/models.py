@@ -58,6 +58,22 @@ def validate_iban(value: str) -> None:
         ) from None
 
 
+def validate_hub_address(slug: str) -> None:
+    """A new hub's storefront lives at /<slug>/: refuse a slug one of the site's own pages
+    answers at (/hub/, /shop/, /cms/...), which would hide the storefront."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        match = resolve(f"/{slug}/")
+    except Resolver404:
+        return
+    if match.url_name != "wagtail_serve":
+        raise ValidationError(
+            {"slug": _("/%(slug)s/ is already an address of the site: choose another slug.")
+             % {"slug": slug}}
+        )
+
+
 class Hub(models.Model):
     """A local food hub that runs order cycles for shoppers."""
 

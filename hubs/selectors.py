@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -18,10 +20,12 @@ from .models import (
     CycleOffer,
     CycleStatus,
     CycleSupplier,
+    CycleWindow,
     Hub,
     HubMembership,
     HubProducer,
     OrderCycle,
+    PickupPoint,
 )
 
 
@@ -117,6 +121,64 @@ def open_cycles_by_hub() -> dict[int, list]:
     for cycle in qs:
         grouped.setdefault(cycle.hub_id, []).append(cycle)
     return grouped
+
+
+@dataclass
+class Storefront:
+    """What a hub's public page shows about ordering from it."""
+
+    open_cycles: list[OrderCycle]  # soonest to close first
+    next_cycle: OrderCycle | None  # the next published one, when none is open
+    pickup_points: list[PickupPoint]  # active ones, each with `upcoming_windows`
+    suppliers: list = field(default_factory=list)  # visible producers with an active link
+
+
+def hub_storefront(*, hub: Hub, now=None) -> Storefront:
+    """The hub's open cycles (or the next one), its pickup points with the windows of the open
+    cycles from today on (dates and times are the hub's local ones) and its visible suppliers:
+    four queries at most, whatever the number of cycles, points and windows."""
+    now = now or timezone.now()
+    cycles = OrderCycle.objects.filter(hub=hub)
+    open_cycles = list(cycles.in_status(CycleStatus.OPEN, now=now).order_by("closes_at", "pk"))
+    next_cycle = None
+    if not open_cycles:
+        next_cycle = (
+            cycles.in_status(CycleStatus.UPCOMING, now=now).order_by("opens_at", "pk").first()
+        )
+    points = list(PickupPoint.objects.filter(hub=hub, is_active=True).order_by("name", "pk"))
+    by_point: dict[int, list[CycleWindow]] = {point.pk: [] for point in points}
+    if open_cycles and points:
+        today = now.astimezone(ZoneInfo(hub.time_zone)).date()
+        windows = (
+            CycleWindow.objects.filter(cycle__in=open_cycles, pickup_point__in=points,
+                                       date__gte=today)
+            .select_related("cycle")
+            .order_by("date", "start_time", "pk")
+        )
+        for window in windows:
+            by_point[window.pickup_point_id].append(window)
+    for point in points:
+        point.upcoming_windows = by_point[point.pk]
+    suppliers = [link.producer for link in hub_suppliers(hub=hub).filter(
+        producer__is_visible=True)]
+    return Storefront(open_cycles=open_cycles, next_cycle=next_cycle, pickup_points=points,
+                      suppliers=suppliers)
+
+
+def hub_supplier_ids(*, hub: Hub) -> set[int]:
+    """Ids of the producers actively supplying a hub (one query)."""
+    return set(
+        HubProducer.objects.filter(hub=hub, status=HubProducer.Status.ACTIVE)
+        .values_list("producer_id", flat=True)
+    )
+
+
+def hubs_supplied_by(*, producer) -> QuerySet[Hub]:
+    """The visible hubs a producer actively supplies, by name (its public page lists them)."""
+    return Hub.objects.filter(
+        is_visible=True, supplier_links__producer=producer,
+        supplier_links__status=HubProducer.Status.ACTIVE,
+    ).order_by("name")
 
 
 def _count_per_cycle(model) -> Coalesce:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -14,7 +16,24 @@ from django.utils.translation import gettext as _
 from teams import services as team_services
 from teams.roles import TeamRole
 
-from .models import Hub, HubMembership, HubProducer
+from .models import Hub, HubMembership, HubProducer, validate_hub_address
+
+HubCreatedHandler = Callable[[Hub], None]
+_hub_created_handlers: list[HubCreatedHandler] = []
+
+
+def register_hub_created_handler(handler: HubCreatedHandler) -> None:
+    """Run `handler(hub)` in the transaction that creates a hub (the storefront makes its page
+    from its AppConfig.ready(): hubs may not import it). Idempotent registration."""
+    if handler not in _hub_created_handlers:
+        _hub_created_handlers.append(handler)
+
+
+def hub_created(*, hub: Hub) -> None:
+    """What follows a new hub (its storefront page...): for hub_create and the Django admin.
+    A handler's ValidationError rolls the creation back."""
+    for handler in list(_hub_created_handlers):
+        handler(hub)
 
 
 @transaction.atomic
@@ -22,13 +41,15 @@ def hub_create(
     *, name: str, slug: str | None = None, description: str = "", city: str = "",
     time_zone: str = "Europe/Paris", currency: str = "EUR", language: str = "fr",
 ) -> Hub:
-    """Create a hub after validating its fields (time zone, slug)."""
+    """Create a hub after validating its fields (time zone, slug, an address of its own)."""
     hub = Hub(
         name=name, slug=slug or slugify(name), description=description, city=city,
         time_zone=time_zone, currency=currency, language=language,
     )
     hub.full_clean()
+    validate_hub_address(hub.slug)
     hub.save()
+    hub_created(hub=hub)
     return hub
 
 

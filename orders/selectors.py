@@ -5,15 +5,17 @@ would cost (`checkout_choices`, `basket_review`)."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, F, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from oscar.core.loading import get_model
 
 from hubs.models import CycleStatus, CycleWindow, DeliveryZone, OrderCycle, PaymentMethod
@@ -467,3 +469,87 @@ def minimum_warnings(*, hub, zone, goods_total: Decimal) -> list[str]:
             "zone": zone.name, "amount": zone.minimum_order, "currency": hub.currency,
             "missing": zone.minimum_order - goods_total})
     return warnings
+
+
+# --- fair share: where each euro of a cycle went ------------------------------------------------
+
+FAIR_SHARE_PARTS = {
+    "producers": gettext_lazy("Producers"),
+    "markup": gettext_lazy("Hub markup"),
+    "fees": gettext_lazy("Fees"),
+    "vat": gettext_lazy("VAT"),
+}
+TENTH = Decimal("0.1")
+_MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _times_quantity(column: str) -> Sum:
+    return Sum(F(column) * F("quantity"), output_field=_MONEY)
+
+
+def _shares(amounts: dict[str, Decimal], total: Decimal) -> dict[str, Decimal]:
+    """Percentages to one decimal that add up to exactly 100.0 (largest remainders get the
+    tenths left over by rounding down); all zero when nothing was paid."""
+    if total <= 0:
+        return dict.fromkeys(amounts, Decimal("0.0"))
+    tenths = {key: amount * 1000 / total for key, amount in amounts.items()}
+    floors = {key: math.floor(value) for key, value in tenths.items()}
+    left = 1000 - sum(floors.values())
+    for key in sorted(tenths, key=lambda k: floors[k] - tenths[k])[:max(left, 0)]:
+        floors[key] += 1
+    return {key: (Decimal(value) / 10).quantize(TENTH) for key, value in floors.items()}
+
+
+def cycle_fair_share(*, cycle: OrderCycle) -> dict:
+    """Of every euro shoppers paid in a cycle (cancelled orders left out): how much went to the
+    producers, the hub's markup, fees (per item and per order, delivery included) and VAT.
+
+    Summed in SQL from what each order stored when it was charged (the lines' unit breakdown
+    times quantity, the per-order charges), so it matches the breakdowns shoppers saw; three
+    queries. Returns {"cycle", "currency", "order_count", "total", "amounts": {part: amount},
+    "shares": {part: percent}, "parts": [{"key", "label", "amount", "share"}]}, the shares
+    adding up to 100 % when anything was paid.
+    """
+    lines = Line.objects.filter(order__cycle=cycle).exclude(order__status=CANCELLED)
+    goods = lines.aggregate(
+        producers=_times_quantity("unit_producer_price"),
+        markup=_times_quantity("unit_markup"),
+        fees=_times_quantity("unit_fees"),
+        vat=_times_quantity("unit_tax"),
+    )
+    charges = (
+        Surcharge.objects.filter(order__cycle=cycle).exclude(order__status=CANCELLED)
+        .aggregate(excl=Sum("excl_tax"), incl=Sum("incl_tax"))
+    )
+    order_count = Order.objects.filter(cycle=cycle).exclude(status=CANCELLED).count()
+    charges_excl = charges["excl"] or ZERO
+    charges_tax = (charges["incl"] or ZERO) - charges_excl
+    amounts = {
+        "producers": goods["producers"] or ZERO,
+        "markup": goods["markup"] or ZERO,
+        "fees": (goods["fees"] or ZERO) + charges_excl,
+        "vat": (goods["vat"] or ZERO) + charges_tax,
+    }
+    total = sum(amounts.values(), ZERO)
+    shares = _shares(amounts, total)
+    return {
+        "cycle": cycle,
+        "currency": cycle.hub.currency,
+        "order_count": order_count,
+        "total": total,
+        "amounts": amounts,
+        "shares": shares,
+        "parts": [
+            {"key": key, "label": label, "amount": amounts[key], "share": shares[key]}
+            for key, label in FAIR_SHARE_PARTS.items()
+        ],
+    }
+
+
+def hub_last_processed_fair_share(*, hub) -> dict | None:
+    """The fair share of the hub's most recently processed cycle, or None if none is."""
+    cycle = (
+        OrderCycle.objects.filter(hub=hub, processed_at__isnull=False)
+        .select_related("hub").order_by("-processed_at", "-pk").first()
+    )
+    return cycle_fair_share(cycle=cycle) if cycle is not None else None

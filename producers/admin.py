@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from teams.admin import MembershipInline, TeamAdmin
 
+from . import services
 from .models import Producer, ProducerMembership
 
 
@@ -15,3 +16,8 @@ class ProducerAdmin(TeamAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ProducerMembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            services.producer_created(producer=obj)  # its public page, as producer_create does

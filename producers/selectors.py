@@ -39,6 +39,11 @@ def visible_producers() -> QuerySet[Producer]:
     return Producer.objects.filter(is_visible=True)
 
 
+def public_producer(*, producer_id: int) -> Producer | None:
+    """A visible producer with its photos (two queries), for its public page; None if hidden."""
+    return visible_producers().prefetch_related("photos").filter(pk=producer_id).first()
+
+
 def featured_products(*, limit: int = 12) -> QuerySet:
     """Public, unarchived products of visible producers, with their public variants and stock
     prefetched so product cards and Oscar's pricing strategy run no per-product query."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Greatest
@@ -15,6 +17,22 @@ from .models import Producer, ProducerMembership, ProducerPhoto
 
 Partner = get_model("partner", "Partner")
 
+ProducerCreatedHandler = Callable[[Producer], None]
+_producer_created_handlers: list[ProducerCreatedHandler] = []
+
+
+def register_producer_created_handler(handler: ProducerCreatedHandler) -> None:
+    """Run `handler(producer)` in the transaction that creates a producer (the storefront makes
+    its public page from its AppConfig.ready()). Idempotent registration."""
+    if handler not in _producer_created_handlers:
+        _producer_created_handlers.append(handler)
+
+
+def producer_created(*, producer: Producer) -> None:
+    """What follows a new producer: for producer_create and the Django admin."""
+    for handler in list(_producer_created_handlers):
+        handler(producer)
+
 
 @transaction.atomic
 def producer_create(
@@ -23,7 +41,7 @@ def producer_create(
 ) -> Producer:
     """Create a producer with its Oscar partner (same name), so its stock works in checkout."""
     partner = Partner.objects.create(name=name)
-    return Producer.objects.create(
+    producer = Producer.objects.create(
         name=name,
         slug=slug or slugify(name),
         description=description,
@@ -31,6 +49,8 @@ def producer_create(
         is_visible=is_visible,
         partner=partner,
     )
+    producer_created(producer=producer)
+    return producer
 
 
 @transaction.atomic

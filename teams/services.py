@@ -9,6 +9,7 @@ at least one: its last owner can neither leave, be removed nor be demoted.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
 
 from django.conf import settings
@@ -39,10 +40,30 @@ def role_group_sync(*, user, group_name: str, has_role: bool) -> None:
         user.groups.remove(*Group.objects.filter(name=group_name))
 
 
-def _sync_group(model: type[Membership], user) -> None:
+# handler(team=..., user=..., is_member=...): what else follows a membership (the storefront's
+# page editors group of a hub). Higher packages register in their AppConfig.ready().
+MembershipHandler = Callable[..., None]
+_membership_handlers: list[MembershipHandler] = []
+
+
+def register_membership_handler(handler: MembershipHandler) -> None:
+    """Run `handler(team=, user=, is_member=)` whenever a user joins or leaves a team, in the
+    same transaction (idempotent registration)."""
+    if handler not in _membership_handlers:
+        _membership_handlers.append(handler)
+
+
+def _sync_group(model: type[Membership], user, *, team: Model, is_member: bool) -> None:
+    """Keep the role group, and whatever higher packages tie to this team, in step."""
     role_group_sync(
         user=user, group_name=model.role_group, has_role=model.objects.filter(user=user).exists()
     )
+    _membership_changed(team, user, is_member=is_member)
+
+
+def _membership_changed(team: Model, user, *, is_member: bool) -> None:
+    for handler in list(_membership_handlers):
+        handler(team=team, user=user, is_member=is_member)
 
 
 def _valid_role(role: str) -> TeamRole:
@@ -84,7 +105,7 @@ def member_add(*, team: Model, user, role: str = TeamRole.STAFF, by=None) -> Mem
         membership = team.memberships.create(user=user, role=role)
     elif membership.role != role:
         membership = member_role_change(team=team, user=user, role=role, by=by)
-    _sync_group(type(membership), user)
+    _sync_group(type(membership), user, team=team, is_member=True)
     return membership
 
 
@@ -116,7 +137,7 @@ def member_remove(*, team: Model, user, by) -> None:
         return
     _keep_an_owner(team, membership, leaving=True)
     membership.delete()
-    _sync_group(type(membership), user)
+    _sync_group(type(membership), user, team=team, is_member=False)
 
 
 @transaction.atomic
@@ -124,9 +145,13 @@ def team_delete(*, team: Model) -> None:
     """Delete a team; its former members lose the team's group if it was their last team."""
     model = membership_model(team)
     users = [m.user for m in team.memberships.select_related("user")]
+    for user in users:
+        # Before the team goes: handlers still see it (its id names their groups).
+        _membership_changed(team, user, is_member=False)
     team.delete()
     for user in users:
-        _sync_group(model, user)
+        role_group_sync(user=user, group_name=model.role_group,
+                        has_role=model.objects.filter(user=user).exists())
 
 
 # --- invitations -----------------------------------------------------------------------------

@@ -88,3 +88,16 @@ def test_hub_cycle_editor_and_settings_fit_a_phone(live_server, demo_data, phone
         assert_fits(page, artifacts, f"hub-{section.replace('/', '-')}")
     page.goto(f"{base}/settings/")
     assert_within_screen(page.locator("#payment-methods button"))
+
+
+def test_storefront_and_producer_pages_fit_a_phone(live_server, demo_data, phone, artifacts):
+    page = phone("shopper@example.org", locale="fr-FR")
+    for path, name in (("/panier-de-belleville/", "storefront-fr"),
+                       ("/riverside-food-hub/", "storefront-en"),
+                       ("/producers/", "producers"),
+                       ("/producers/ferme-des-trois-chenes/", "producer-page")):
+        page.goto(f"{live_server.url}{path}")
+        assert page.locator("h1").count() == 1
+        assert_fits(page, artifacts, name)
+    page.goto(f"{live_server.url}/panier-de-belleville/")
+    assert_within_screen(page.locator("#open-cycles .btn"))
