@@ -355,11 +355,13 @@ def order_place(
     language: str = "",
     basket=None,
     now=None,
+    notify: bool = True,
 ) -> Order:
     """Place an order in an open cycle, or raise ValidationError (field errors) / OrderShort.
 
     Every price is recomputed here from the cycle's offers; what the shopper's page showed is
-    never trusted. Nothing is written unless everything succeeds.
+    never trusted. Nothing is written unless everything succeeds. `notify=False` sends no
+    e-mail (demo data, imports of past orders).
     """
     now = now or timezone.now()
     quantities = _merge(lines)
@@ -420,7 +422,8 @@ def order_place(
     _refresh_totals(order)
     if basket is not None:
         basket.submit()
-    _enqueue_email(order, "placed")
+    if notify:
+        _enqueue_email(order, "placed")
     return order
 
 
@@ -441,7 +444,7 @@ def _lock(order):
 
 @transaction.atomic
 def order_amend(*, order, lines: list[LineRequest], user, by_manager: bool = False,
-                now=None) -> Order:
+                now=None, notify: bool = True) -> Order:
     """Replace an order's quantities (new lines, changed ones, removed ones) while its cycle
     is open. Kept lines keep the price they were charged; new lines take today's price.
     Stock and caps move by the difference only, with the same allocation as placing."""
@@ -493,7 +496,8 @@ def order_amend(*, order, lines: list[LineRequest], user, by_manager: bool = Fal
     transitions.order_mark_amended(order=order)
     _note(order, user=user, message=_("Changed by %(who)s: %(changes)s") % {
         "who": _who(user, by_manager), "changes": "; ".join(changes)})
-    _enqueue_email(order, "amended")
+    if notify:
+        _enqueue_email(order, "amended")
     return order
 
 
@@ -503,7 +507,8 @@ def _who(user, by_manager: bool) -> str:
 
 
 @transaction.atomic
-def order_cancel(*, order, user, by_manager: bool = False, now=None) -> Order:
+def order_cancel(*, order, user, by_manager: bool = False, now=None,
+                 notify: bool = True) -> Order:
     """Cancel an order while its cycle is open: its stock and caps are given back."""
     now = now or timezone.now()
     order = _lock(order)
@@ -519,7 +524,8 @@ def order_cancel(*, order, user, by_manager: bool = False, now=None) -> Order:
     order.lines.update(num_allocated=0, status=transitions.CANCELLED)
     transitions.order_mark_cancelled(order=order)
     _note(order, user=user, message=_("Cancelled by %(who)s") % {"who": _who(user, by_manager)})
-    _enqueue_email(order, "cancelled")
+    if notify:
+        _enqueue_email(order, "cancelled")
     return order
 
 
