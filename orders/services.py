@@ -79,12 +79,14 @@ class OrderShort(Exception):
 
 
 def _open_cycle(cycle_id: int, now) -> OrderCycle:
-    """The cycle, share-locked on PostgreSQL so its close claim waits for this order."""
+    """The cycle, share-locked on PostgreSQL so its close claim waits for this order.
+
+    Locked first, then read: the read (a new snapshot under READ COMMITTED) sees the row as
+    the lock found it, so a close claimed just before cannot be missed."""
+    _share_lock_cycle(cycle_id)
     cycle = OrderCycle.objects.select_related("hub").filter(pk=cycle_id).first()
     if cycle is None:
         raise ValidationError({"order_cycle": _("This order cycle does not exist.")})
-    _share_lock_cycle(cycle.pk)
-    cycle.refresh_from_db()
     if cycle.status_at(now) != CycleStatus.OPEN:
         raise ValidationError(
             {"order_cycle": _("%(cycle)s is not open for orders.") % {"cycle": cycle.name}}
@@ -207,6 +209,12 @@ def _check_minimums(*, hub, zone, goods_total: Decimal, currency: str) -> None:
 # --- allocation -------------------------------------------------------------------------------
 
 
+def _on_demand(offer: CycleOffer) -> bool:
+    """Made to order (no stock limit), read from the variant `cycle_offers` loaded."""
+    variant = offer.stockrecord.product
+    return bool(variant.on_demand or (variant.parent is not None and variant.parent.on_demand))
+
+
 def _allocate(offers: dict[int, CycleOffer], deltas: dict[int, int]) -> None:
     """Apply quantity changes per offer to stock and caps, or raise OrderShort (the caller's
     transaction then rolls every change back). Fixed order: stock rows, then offers, by id."""
@@ -216,7 +224,8 @@ def _allocate(offers: dict[int, CycleOffer], deltas: dict[int, int]) -> None:
     )
     for stockrecord_id, offer_id in by_stockrecord:
         if not producer_services.stock_allocate(
-            stockrecord_id=stockrecord_id, quantity=deltas[offer_id]
+            stockrecord_id=stockrecord_id, quantity=deltas[offer_id],
+            on_demand=_on_demand(offers[offer_id]) if deltas[offer_id] > 0 else None,
         ):
             short[offer_id] = {}
     for offer_id in sorted(oid for oid, delta in deltas.items() if delta):
@@ -248,10 +257,17 @@ def _snapshot(breakdown: PriceBreakdown, vat_rate: Decimal) -> dict:
 
 
 def _write_line(order, offer: CycleOffer, breakdown: PriceBreakdown, quantity: int):
+    line = _line(order, offer, breakdown, quantity)
+    line.save()
+    return line
+
+
+def _line(order, offer: CycleOffer, breakdown: PriceBreakdown, quantity: int):
+    """An order line as charged (unsaved)."""
     stockrecord = offer.stockrecord
     product = stockrecord.product
     unit_fees = sum((f.amount for f in breakdown.fees), ZERO)
-    return Line.objects.create(
+    return Line(
         order=order,
         offer=offer,
         partner=stockrecord.partner,
@@ -279,20 +295,21 @@ def _write_line(order, offer: CycleOffer, breakdown: PriceBreakdown, quantity: i
     )
 
 
-def _write_surcharges(order, fees) -> None:
-    order.surcharges.all().delete()
-    order.fees_breakdown = [
+def _fees_breakdown(fees) -> list[dict]:
+    return [
         {"name": fee.name, "code": fee.code, "excl_tax": f"{fee.excl_tax:.2f}",
          "vat_rate": format(Decimal(fee.vat_rate).normalize(), "f"), "tax": f"{fee.tax:.2f}",
          "incl_tax": f"{fee.incl_tax:.2f}"}
         for fee in fees
     ]
-    order.save(update_fields=["fees_breakdown"])
-    for fee in fees:
-        Surcharge.objects.create(
-            order=order, name=fee.name[:128], code=fee.code, excl_tax=fee.excl_tax,
-            incl_tax=fee.incl_tax,
-        )
+
+
+def _surcharges(order, fees) -> list:
+    return [
+        Surcharge(order=order, name=fee.name[:128], code=fee.code, excl_tax=fee.excl_tax,
+                  incl_tax=fee.incl_tax)
+        for fee in fees
+    ]
 
 
 def _refresh_totals(order) -> None:
@@ -413,13 +430,24 @@ def order_place(
         language=(language or translation.get_language() or hub.language)[:10],
         date_placed=now,
     )
+    # Lines and charges in one INSERT each; the totals are theirs, summed here (as
+    # `_refresh_totals` would read them back), and written with the number in one UPDATE.
+    lines = Line.objects.bulk_create([
+        _line(order, offers[offer_id], prices[offer_id], quantities[offer_id])
+        for offer_id in sorted(quantities, key=lambda oid: line_title(offers[oid]))
+    ])
+    fees = order_fees(cycle=cycle, delivery_zone=zone)
+    charges = Surcharge.objects.bulk_create(_surcharges(order, fees))
     order.number = str(100000 + order.pk)
     order.payment_reference, order.payment_instructions = _payment_texts(method, order.number)
-    order.save(update_fields=["number", "payment_reference", "payment_instructions"])
-    for offer_id in sorted(quantities, key=lambda oid: line_title(offers[oid])):
-        _write_line(order, offers[offer_id], prices[offer_id], quantities[offer_id])
-    _write_surcharges(order, order_fees(cycle=cycle, delivery_zone=zone))
-    _refresh_totals(order)
+    order.fees_breakdown = _fees_breakdown(fees)
+    order.total_excl_tax = sum((ln.line_price_excl_tax for ln in lines), ZERO) + sum(
+        (c.excl_tax for c in charges), ZERO)
+    order.total_incl_tax = sum((ln.line_price_incl_tax for ln in lines), ZERO) + sum(
+        (c.incl_tax for c in charges), ZERO)
+    order.save(update_fields=["number", "payment_reference", "payment_instructions",
+                              "fees_breakdown", "total_excl_tax", "total_incl_tax",
+                              "updated_at"])
     if basket is not None:
         basket.submit()
     if notify:
