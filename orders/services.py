@@ -127,7 +127,8 @@ def _merge(lines: list[LineRequest]) -> dict[int, int]:
 
 
 def _offers(cycle: OrderCycle, offer_ids) -> dict[int, CycleOffer]:
-    offers = {o.pk: o for o in cycle_offers(cycle=cycle).filter(pk__in=list(offer_ids))}
+    offers = {o.pk: o for o in cycle_offers(cycle=cycle).filter(pk__in=list(offer_ids))
+              .order_by()}  # a dict: the listing order would only cost a sort
     missing = set(offer_ids) - set(offers)
     if missing:
         raise ValidationError({"lines": _("Some products are not offered in this cycle.")})
