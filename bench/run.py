@@ -5,7 +5,10 @@
 2. the import of a generated 10,000-row product file end to end (the management command in
    its own process): wall time and peak memory;
 3. the memory it takes to read each hostile file of `bench/hostile.py` (issue 8), in a
-   fresh process.
+   fresh process;
+4. order placement under load on PostgreSQL (`bench/order_placement.py`), when a server
+   answers at BENCH_ORDERS_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
+   foodhub_bench_orders); otherwise its last figures are kept.
 
 Runs against its own database under var/bench/ (or DATABASE_URL).
 Usage: make bench   (BENCH_REQUESTS=300 by default)
@@ -270,13 +273,31 @@ def main() -> int:
     print("==> Reading hostile files")
     hostile = bench_hostile(env)
     write_report(results, imported, hostile)
+    orders_failed = bench_order_placement()
     for name, figures in results.items():
         print(f"{name:<62} median {figures['median']:6.1f} ms   p95 {figures['p95']:6.1f} ms")
     print(f"import of 10,000 rows: {imported['seconds']:.1f} s end to end, "
           f"peak {imported['peak_mb']:.0f} MB")
     for name, figures in hostile.items():
         print(f"{name:<62} +{figures['growth_mb']:5.0f} MB  {figures['message'][:60]}")
-    return 0
+    return 1 if orders_failed else 0
+
+
+def bench_order_placement() -> bool:
+    """Run bench/order_placement.py (its own database and processes); True if it failed."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from bench import order_placement
+
+    url = os.environ.get("BENCH_ORDERS_DATABASE_URL", order_placement.DEFAULT_DATABASE_URL)
+    if not order_placement.postgres_answers(url):
+        print(f"==> Order placement skipped: no PostgreSQL at {url} (last figures kept)")
+        return False
+    print("==> Order placement on PostgreSQL (service, then HTTP)")
+    return subprocess.run(
+        [sys.executable, "bench/order_placement.py", "--http", "--write", "--database-url", url],
+        cwd=ROOT,
+    ).returncode != 0
 
 
 def hostile_rows(hostile: dict) -> str:
@@ -341,8 +362,13 @@ grew above what it held before the file (Django, Oscar and Wagtail loaded: about
 | --- | ---: | ---: | --- |
 {hostile_rows(hostile)}
 """
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from bench.order_placement import kept_section
+
+    kept = kept_section()  # written by bench/order_placement.py, kept until it runs again
     (ROOT / "docs").mkdir(exist_ok=True)
-    (ROOT / "docs" / "performance.md").write_text(report)
+    (ROOT / "docs" / "performance.md").write_text(report + ("\n" + kept if kept else ""))
 
 
 if __name__ == "__main__":

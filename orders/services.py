@@ -79,12 +79,14 @@ class OrderShort(Exception):
 
 
 def _open_cycle(cycle_id: int, now) -> OrderCycle:
-    """The cycle, share-locked on PostgreSQL so its close claim waits for this order."""
+    """The cycle, share-locked on PostgreSQL so its close claim waits for this order.
+
+    Locked first, then read: the read (a new snapshot under READ COMMITTED) sees the row as
+    the lock found it, so a close claimed just before cannot be missed."""
+    _share_lock_cycle(cycle_id)
     cycle = OrderCycle.objects.select_related("hub").filter(pk=cycle_id).first()
     if cycle is None:
         raise ValidationError({"order_cycle": _("This order cycle does not exist.")})
-    _share_lock_cycle(cycle.pk)
-    cycle.refresh_from_db()
     if cycle.status_at(now) != CycleStatus.OPEN:
         raise ValidationError(
             {"order_cycle": _("%(cycle)s is not open for orders.") % {"cycle": cycle.name}}
@@ -125,7 +127,8 @@ def _merge(lines: list[LineRequest]) -> dict[int, int]:
 
 
 def _offers(cycle: OrderCycle, offer_ids) -> dict[int, CycleOffer]:
-    offers = {o.pk: o for o in cycle_offers(cycle=cycle).filter(pk__in=list(offer_ids))}
+    offers = {o.pk: o for o in cycle_offers(cycle=cycle).filter(pk__in=list(offer_ids))
+              .order_by()}  # a dict: the listing order would only cost a sort
     missing = set(offer_ids) - set(offers)
     if missing:
         raise ValidationError({"lines": _("Some products are not offered in this cycle.")})
@@ -207,6 +210,12 @@ def _check_minimums(*, hub, zone, goods_total: Decimal, currency: str) -> None:
 # --- allocation -------------------------------------------------------------------------------
 
 
+def _on_demand(offer: CycleOffer) -> bool:
+    """Made to order (no stock limit), read from the variant `cycle_offers` loaded."""
+    variant = offer.stockrecord.product
+    return bool(variant.on_demand or (variant.parent is not None and variant.parent.on_demand))
+
+
 def _allocate(offers: dict[int, CycleOffer], deltas: dict[int, int]) -> None:
     """Apply quantity changes per offer to stock and caps, or raise OrderShort (the caller's
     transaction then rolls every change back). Fixed order: stock rows, then offers, by id."""
@@ -216,7 +225,8 @@ def _allocate(offers: dict[int, CycleOffer], deltas: dict[int, int]) -> None:
     )
     for stockrecord_id, offer_id in by_stockrecord:
         if not producer_services.stock_allocate(
-            stockrecord_id=stockrecord_id, quantity=deltas[offer_id]
+            stockrecord_id=stockrecord_id, quantity=deltas[offer_id],
+            on_demand=_on_demand(offers[offer_id]) if deltas[offer_id] > 0 else None,
         ):
             short[offer_id] = {}
     for offer_id in sorted(oid for oid, delta in deltas.items() if delta):
@@ -248,10 +258,17 @@ def _snapshot(breakdown: PriceBreakdown, vat_rate: Decimal) -> dict:
 
 
 def _write_line(order, offer: CycleOffer, breakdown: PriceBreakdown, quantity: int):
+    line = _line(order, offer, breakdown, quantity)
+    line.save()
+    return line
+
+
+def _line(order, offer: CycleOffer, breakdown: PriceBreakdown, quantity: int):
+    """An order line as charged (unsaved)."""
     stockrecord = offer.stockrecord
     product = stockrecord.product
     unit_fees = sum((f.amount for f in breakdown.fees), ZERO)
-    return Line.objects.create(
+    return Line(
         order=order,
         offer=offer,
         partner=stockrecord.partner,
@@ -279,20 +296,21 @@ def _write_line(order, offer: CycleOffer, breakdown: PriceBreakdown, quantity: i
     )
 
 
-def _write_surcharges(order, fees) -> None:
-    order.surcharges.all().delete()
-    order.fees_breakdown = [
+def _fees_breakdown(fees) -> list[dict]:
+    return [
         {"name": fee.name, "code": fee.code, "excl_tax": f"{fee.excl_tax:.2f}",
          "vat_rate": format(Decimal(fee.vat_rate).normalize(), "f"), "tax": f"{fee.tax:.2f}",
          "incl_tax": f"{fee.incl_tax:.2f}"}
         for fee in fees
     ]
-    order.save(update_fields=["fees_breakdown"])
-    for fee in fees:
-        Surcharge.objects.create(
-            order=order, name=fee.name[:128], code=fee.code, excl_tax=fee.excl_tax,
-            incl_tax=fee.incl_tax,
-        )
+
+
+def _surcharges(order, fees) -> list:
+    return [
+        Surcharge(order=order, name=fee.name[:128], code=fee.code, excl_tax=fee.excl_tax,
+                  incl_tax=fee.incl_tax)
+        for fee in fees
+    ]
 
 
 def _refresh_totals(order) -> None:
@@ -355,11 +373,13 @@ def order_place(
     language: str = "",
     basket=None,
     now=None,
+    notify: bool = True,
 ) -> Order:
     """Place an order in an open cycle, or raise ValidationError (field errors) / OrderShort.
 
     Every price is recomputed here from the cycle's offers; what the shopper's page showed is
-    never trusted. Nothing is written unless everything succeeds.
+    never trusted. Nothing is written unless everything succeeds. `notify=False` sends no
+    e-mail (demo data, imports of past orders).
     """
     now = now or timezone.now()
     quantities = _merge(lines)
@@ -411,16 +431,28 @@ def order_place(
         language=(language or translation.get_language() or hub.language)[:10],
         date_placed=now,
     )
+    # Lines and charges in one INSERT each; the totals are theirs, summed here (as
+    # `_refresh_totals` would read them back), and written with the number in one UPDATE.
+    lines = Line.objects.bulk_create([
+        _line(order, offers[offer_id], prices[offer_id], quantities[offer_id])
+        for offer_id in sorted(quantities, key=lambda oid: line_title(offers[oid]))
+    ])
+    fees = order_fees(cycle=cycle, delivery_zone=zone)
+    charges = Surcharge.objects.bulk_create(_surcharges(order, fees))
     order.number = str(100000 + order.pk)
     order.payment_reference, order.payment_instructions = _payment_texts(method, order.number)
-    order.save(update_fields=["number", "payment_reference", "payment_instructions"])
-    for offer_id in sorted(quantities, key=lambda oid: line_title(offers[oid])):
-        _write_line(order, offers[offer_id], prices[offer_id], quantities[offer_id])
-    _write_surcharges(order, order_fees(cycle=cycle, delivery_zone=zone))
-    _refresh_totals(order)
+    order.fees_breakdown = _fees_breakdown(fees)
+    order.total_excl_tax = sum((ln.line_price_excl_tax for ln in lines), ZERO) + sum(
+        (c.excl_tax for c in charges), ZERO)
+    order.total_incl_tax = sum((ln.line_price_incl_tax for ln in lines), ZERO) + sum(
+        (c.incl_tax for c in charges), ZERO)
+    order.save(update_fields=["number", "payment_reference", "payment_instructions",
+                              "fees_breakdown", "total_excl_tax", "total_incl_tax",
+                              "updated_at"])
     if basket is not None:
         basket.submit()
-    _enqueue_email(order, "placed")
+    if notify:
+        _enqueue_email(order, "placed")
     return order
 
 
@@ -441,7 +473,7 @@ def _lock(order):
 
 @transaction.atomic
 def order_amend(*, order, lines: list[LineRequest], user, by_manager: bool = False,
-                now=None) -> Order:
+                now=None, notify: bool = True) -> Order:
     """Replace an order's quantities (new lines, changed ones, removed ones) while its cycle
     is open. Kept lines keep the price they were charged; new lines take today's price.
     Stock and caps move by the difference only, with the same allocation as placing."""
@@ -493,7 +525,8 @@ def order_amend(*, order, lines: list[LineRequest], user, by_manager: bool = Fal
     transitions.order_mark_amended(order=order)
     _note(order, user=user, message=_("Changed by %(who)s: %(changes)s") % {
         "who": _who(user, by_manager), "changes": "; ".join(changes)})
-    _enqueue_email(order, "amended")
+    if notify:
+        _enqueue_email(order, "amended")
     return order
 
 
@@ -503,7 +536,8 @@ def _who(user, by_manager: bool) -> str:
 
 
 @transaction.atomic
-def order_cancel(*, order, user, by_manager: bool = False, now=None) -> Order:
+def order_cancel(*, order, user, by_manager: bool = False, now=None,
+                 notify: bool = True) -> Order:
     """Cancel an order while its cycle is open: its stock and caps are given back."""
     now = now or timezone.now()
     order = _lock(order)
@@ -519,7 +553,8 @@ def order_cancel(*, order, user, by_manager: bool = False, now=None) -> Order:
     order.lines.update(num_allocated=0, status=transitions.CANCELLED)
     transitions.order_mark_cancelled(order=order)
     _note(order, user=user, message=_("Cancelled by %(who)s") % {"who": _who(user, by_manager)})
-    _enqueue_email(order, "cancelled")
+    if notify:
+        _enqueue_email(order, "cancelled")
     return order
 
 

@@ -6,11 +6,13 @@ creates. Higher packages call `demo_user()` for their own roster.
 
 from __future__ import annotations
 
+import functools
 import io
 from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -158,6 +160,12 @@ PRODUCERS = [
 ON_DEMAND = {"Vegetable box (small)", "Country sourdough loaf", "Brioche", "Lamb shoulder"}
 
 
+@functools.cache
+def _demo_password_hash() -> str:
+    # Hashed once per process: a dozen demo accounts would otherwise cost seconds per load.
+    return make_password(DEMO_PASSWORD)
+
+
 def demo_user(email: str, *, superuser: bool = False, first_name: str = "", last_name: str = ""):
     """Create or refresh a demo account with the shared demo password."""
     user, _created = get_user_model().objects.get_or_create(
@@ -167,7 +175,7 @@ def demo_user(email: str, *, superuser: bool = False, first_name: str = "", last
     user.first_name, user.last_name = first_name, last_name
     user.is_active = True
     user.is_staff = user.is_superuser = superuser
-    user.set_password(DEMO_PASSWORD)
+    user.password = _demo_password_hash()
     user.save()
     return user
 

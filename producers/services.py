@@ -90,7 +90,7 @@ def producer_member_add(
     return team_services.member_add(team=producer, user=user, role=role, by=by)
 
 
-def stock_allocate(*, stockrecord_id: int, quantity: int) -> bool:
+def stock_allocate(*, stockrecord_id: int, quantity: int, on_demand: bool | None = None) -> bool:
     """Reserve `quantity` units of a stock record for an order; False when too few are left.
 
     One conditional UPDATE, so concurrent orders can never allocate more than is in stock:
@@ -98,6 +98,8 @@ def stock_allocate(*, stockrecord_id: int, quantity: int) -> bool:
     re-checked on the locked row. On-demand products (no stock tracking) always succeed.
     A negative quantity releases units (never below zero). Call inside the order's
     transaction, in ascending stock record id order, so two orders cannot deadlock.
+    `on_demand`: whether the product is made to order, when the caller has it loaded (it
+    saves a query); None looks it up.
     """
 
     StockRecord = get_model("partner", "StockRecord")
@@ -107,8 +109,10 @@ def stock_allocate(*, stockrecord_id: int, quantity: int) -> bool:
     if quantity <= 0:
         rows.update(num_allocated=Greatest(allocated + quantity, 0))
         return True
-    on_demand = Q(product__on_demand=True) | Q(product__parent__on_demand=True)
-    if StockRecord.objects.filter(pk=stockrecord_id).filter(on_demand).exists():
+    if on_demand is None:
+        made_to_order = Q(product__on_demand=True) | Q(product__parent__on_demand=True)
+        on_demand = StockRecord.objects.filter(pk=stockrecord_id).filter(made_to_order).exists()
+    if on_demand:
         rows.update(num_allocated=allocated + quantity)
         return True
     updated = rows.filter(num_in_stock__gte=allocated + quantity).update(

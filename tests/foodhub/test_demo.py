@@ -79,15 +79,16 @@ def test_demo_roster_roles():
     assert all(u.check_password("foodhub-demo") for u in users.values())
 
 
-def test_demo_hubs_have_a_past_an_open_and_an_upcoming_cycle():
+def test_demo_hubs_have_past_an_open_and_an_upcoming_cycle():
     from hubs.models import OrderCycle
 
     run()
     run()  # re-anchored, not duplicated
     for hub in Hub.objects.all():
         cycles = OrderCycle.objects.filter(hub=hub)
-        assert sorted(c.status for c in cycles) == ["closed", "open", "upcoming"]
+        assert sorted(c.status for c in cycles) == ["closed"] * 3 + ["open", "upcoming"]
         current = next(c for c in cycles if c.status == "open")
         assert current.offers.exists() and current.fees.count() == 2
-        assert current.windows.count() == 2 and current.suppliers.exists()
+        # A window at each of the hub's two pickup points, and one for deliveries.
+        assert current.windows.count() == 3 and current.suppliers.exists()
         assert hub.payment_methods.filter(kind="bank_transfer").get().iban

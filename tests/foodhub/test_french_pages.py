@@ -51,7 +51,7 @@ def test_french_hub_manager_pages_are_in_french(client, demo):
     cycle = OrderCycle.objects.get(name="Marché de la semaine")
     assert_french(
         main_text(client, "hub@example.org", f"{hub}/cycles/{cycle.pk}/"),
-        ["Frais de fonctionnement du hub", "Livraison ·", "Zone de livraison",
+        ["Frais de fonctionnement du hub", "Caisse isotherme (livraisons) ·", "Zone de livraison",
          "Merci d'indiquer le numéro de commande", "Sonnez à la porte de derrière."],
         ["Hub running costs", "Delivery zone", "label each crate", "back door"],
     )

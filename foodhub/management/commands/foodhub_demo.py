@@ -5,7 +5,8 @@ from importlib import import_module
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-# Dependency order (lowest first); each module has seed() and reset().
+# Dependency order (lowest first); each module has seed() and reset(), and may have clear():
+# what must go before the lower packages re-seed (orders hold their cycles and stock).
 DEMO_MODULES = ["producers.demo", "hubs.demo", "orders.demo", "cms.demo"]
 
 ROSTER = [
@@ -31,6 +32,10 @@ class Command(BaseCommand):
                 for module in reversed(modules):
                     module.reset()
                 self.stdout.write("Demo data removed.")
+            else:
+                for module in reversed(modules):
+                    if hasattr(module, "clear"):
+                        module.clear()
             for module in modules:
                 module.seed(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
