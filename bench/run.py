@@ -7,6 +7,9 @@
 3. the memory it takes to read each hostile file of `bench/hostile.py` (issue 8), in a
    fresh process.
 
+`make bench` then runs `bench/lighthouse.py` (Lighthouse scores of the shopper pages), which
+writes its own section of docs/performance.md; this script keeps that section.
+
 Runs against its own database under var/bench/ (or DATABASE_URL).
 Usage: make bench   (BENCH_REQUESTS=300 by default)
 """
@@ -342,7 +345,14 @@ grew above what it held before the file (Django, Oscar and Wagtail loaded: about
 {hostile_rows(hostile)}
 """
     (ROOT / "docs").mkdir(exist_ok=True)
-    (ROOT / "docs" / "performance.md").write_text(report)
+    path = ROOT / "docs" / "performance.md"
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from bench.lighthouse import existing_section
+
+    # bench/lighthouse.py writes its own section; keep the last one it wrote.
+    kept = existing_section(path.read_text()) if path.exists() else ""
+    path.write_text(report + ("\n" + kept if kept else ""))
 
 
 if __name__ == "__main__":
