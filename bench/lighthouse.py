@@ -117,7 +117,11 @@ def lighthouse(url: str, output: Path) -> dict:
          "--only-categories=performance,accessibility", f"--chrome-flags={CHROME_FLAGS}"],
         cwd=NODE_DIR, env=env, check=True, timeout=300,
     )
-    data = json.loads(output.read_text())
+    return figures(json.loads(output.read_text()))
+
+
+def figures(data: dict) -> dict:
+    """What the report keeps of one Lighthouse result."""
     audits = data["audits"]
     accessibility = {ref["id"] for ref in data["categories"]["accessibility"]["auditRefs"]}
     failed = sorted(key for key in accessibility if audits[key].get("score") == 0)
@@ -159,30 +163,33 @@ def section(results: dict) -> str:
         f"{r['cls']:.3f} | {r['weight']:.0f} KB |"
         for name, r in results.items()
     )
-    failed = sorted({audit for r in results.values() for audit in r["failed"]})
+    failed = "; ".join(
+        f"{name.split(' (')[0]}: {', '.join(r['failed'])}" for name, r in results.items()
+        if r["failed"]
+    )
     versions = json.loads((NODE_DIR / "package.json").read_text())["dependencies"]
     chromium = subprocess.run([CHROME, "--version"], capture_output=True, text=True).stdout
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout
     return f"""{SECTION} (last run {dt.date.today().isoformat()})
 
-Written by `bench/lighthouse.py` (`make bench`). Lighthouse {versions['lighthouse']} with its
+Written by `bench/lighthouse.py` (`make bench`): Lighthouse {versions['lighthouse']} with its
 default mobile settings (a phone 412 px wide, simulated slow 4G: 150 ms round trips and
-1.6 Mbit/s, a processor 4x slower) on {chromium.strip() or 'Chromium'}, Node {node.strip()},
-{os.cpu_count()} cores, Python {platform.python_version()}. The site as `bench/run.py` serves
-it (gunicorn, DEBUG off, hashed and compressed static files, media served with a 7-day cache
-as by the proxy), the demo data, no one signed in. Each page loaded once to warm up, then
+1.6 Mbit/s, a processor 4x slower). The site as `bench/run.py` serves it (gunicorn, DEBUG off,
+hashed and compressed static files, media served with a 7-day cache as by the proxy), the
+demo data, no one signed in. Each page loaded once to warm up, then
 measured {RUNS} times: the run with the median performance score is shown (all runs' scores in
 brackets). Targets (issue 9): on the hub storefront and the shop, performance ≥ 90 and
-accessibility ≥ 95.
+accessibility ≥ 95. Machine: {os.cpu_count()} cores, {chromium.strip() or 'Chromium'},
+Node {node.strip()}, Python {platform.python_version()}.
 
 | page | performance | accessibility | LCP | FCP | TBT | CLS | bytes |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 {rows}
 
-Accessibility audits failed on some page: {', '.join(failed) if failed else 'none'}. The full
-reports are in var/bench/lighthouse/ after a run; the axe-core browser test
-(`tests/browser/test_accessibility.py`) checks the same pages at 1280 and 360 px on every test
-run.
+Failed accessibility audits: {failed or 'none'}. The full reports are in
+var/bench/lighthouse/ after a run. The axe-core browser test
+(`tests/browser/test_accessibility.py`) checks the shopper pages at 1280 and 360 px on every
+test run.
 """
 
 
@@ -193,7 +200,7 @@ def replace_section(text: str, new: str) -> str:
     if start < 0:
         return text.rstrip("\n") + "\n\n" + new
     end = text.find("\n## ", start + 1)
-    rest = text[end:] if end >= 0 else "\n"
+    rest = text[end:] if end >= 0 else ""
     return text[:start].rstrip("\n") + "\n\n" + new.rstrip("\n") + "\n" + rest
 
 
