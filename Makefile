@@ -11,7 +11,7 @@ PIP_FLAGS := --disable-pip-version-check --no-input -q
 help:
 	@echo "make demo   - install, migrate, load demo data, serve http://127.0.0.1:8000 (PORT=8080 to change; Ctrl-C stops)"
 	@echo "make test   - run the whole suite (SQLite + eager Celery unless DATABASE_URL/CELERY_BROKER_URL)"
-	@echo "make bench  - run the benchmarks in bench/ and rewrite docs/performance.md"
+	@echo "make bench  - run the benchmarks in bench/ (Lighthouse too) and rewrite docs/performance.md"
 	@echo "make lint   - ruff and the import-linter contract"
 	@echo "make lock   - re-resolve dependencies into constraints.txt"
 
@@ -41,6 +41,7 @@ test: venv lint
 bench: venv
 	@$(BIN)/python -m foodhub.syscheck
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/lighthouse.py
 
 messages: venv
 	$(BIN)/python manage.py makemessages -l fr --no-location -i .venv -i var -i tests -i bench -i '*/migrations/*'

@@ -10,6 +10,9 @@
    answers at BENCH_ORDERS_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
    foodhub_bench_orders); otherwise its last figures are kept.
 
+`make bench` then runs `bench/lighthouse.py` (Lighthouse scores of the shopper pages), which
+writes its own section of docs/performance.md; this script keeps that section.
+
 Runs against its own database under var/bench/ (or DATABASE_URL).
 Usage: make bench   (BENCH_REQUESTS=300 by default)
 """
@@ -368,7 +371,12 @@ grew above what it held before the file (Django, Oscar and Wagtail loaded: about
 
     kept = kept_section()  # written by bench/order_placement.py, kept until it runs again
     (ROOT / "docs").mkdir(exist_ok=True)
-    (ROOT / "docs" / "performance.md").write_text(report + ("\n" + kept if kept else ""))
+    path = ROOT / "docs" / "performance.md"
+    from bench.lighthouse import existing_section
+
+    # bench/lighthouse.py writes its own section; keep the last one it wrote.
+    lighthouse = existing_section(path.read_text()) if path.exists() else ""
+    path.write_text(report + "".join("\n" + part for part in (kept, lighthouse) if part))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ SPREADSHEET_WRITERS = re.compile(r"csv\.(writer|DictWriter)\(|\bWorkbook\(|xlsxw
 def source_files(*suffixes):
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*"):
-            if path.suffix in suffixes and "migrations" not in path.parts and path.is_file():
+            if (path.suffix in suffixes and path.is_file()
+                    and not {"migrations", "node_modules"} & set(path.parts)):
                 yield path
 
 
