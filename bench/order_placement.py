@@ -8,7 +8,7 @@ Two paths, each for --duration seconds with --concurrency clients at once:
   `orders.services.order_place`, the one service the web checkout and the API share
   (everything but HTTP);
 - http (--http, or --http-url URL): client threads POST /api/v1/orders/ with API tokens, to
-  gunicorn (2 sync workers, `bench.settings`) started on the bench database, or to a server
+  gunicorn (3 sync workers as in the production image, `bench.settings`) started on the bench database, or to a server
   already running at URL on the same database. Skipped, and said so, while the route answers
   404.
 
@@ -311,7 +311,7 @@ def start_gunicorn(env: dict) -> tuple[subprocess.Popen, str]:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "foodhub.wsgi:application", "--bind",
-         f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
+         f"127.0.0.1:{port}", "--workers", "3", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )
     deadline = time.monotonic() + 60
@@ -496,7 +496,7 @@ errors. The order e-mail is queued on commit, as in production.
 
 - *service*: one process per client, each with its own database connection, calling
   `orders.services.order_place` (what the checkout and the API call);
-- *http*: client threads POSTing `/api/v1/orders/` with API tokens to gunicorn (2 sync
+- *http*: client threads POSTing `/api/v1/orders/` with API tokens to gunicorn (3 sync
   workers, `bench/settings.py`) on the same database.
 
 Latencies (ms) are those of placed orders. After each run the bench checks that no stock
