@@ -3,18 +3,17 @@
 import pytest
 from oscar.core.loading import get_model
 
-from producers.catalogue_services import catalogue_upsert
 from producers.services import producer_member_add
-from tests.producers.factories import ProducerFactory, UserFactory
-from tests.producers.test_dashboard import rows_for
+from tests.producers.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 Order = get_model("order", "Order")
 StockRecord = get_model("partner", "StockRecord")
 
 
-def checkout(client, variant, quantity=2):
-    response = client.post(f"/shop/basket/add/{variant.pk}/", {"quantity": quantity})
+def checkout(client, offer, quantity=2):
+    response = client.post(f"/{offer.cycle.hub.slug}/shop/add/",
+                           {"offer": offer.pk, "quantity": quantity})
     assert response.status_code == 302
     # The food product class needs no shipping: Oscar skips the address and method steps.
     client.get("/shop/checkout/", follow=True)
@@ -24,14 +23,14 @@ def checkout(client, variant, quantity=2):
     return Order.objects.get()
 
 
-def test_stock_history_shows_the_order_not_the_shoppers_email(client):
-    producer = ProducerFactory(name="Ferme A", slug="ferme-a")
-    catalogue_upsert(rows=rows_for(producer, 1), producers={producer.id: producer})
-    record = StockRecord.objects.get(partner=producer.partner)
+def test_stock_history_shows_the_order_not_the_shoppers_email(client, cycle_with_offers):
+    _cycle, offers = cycle_with_offers
+    producer = offers[0].supplier.producer
+    record = StockRecord.objects.get(pk=offers[0].stockrecord_id)
     shopper = UserFactory(email="shopper@example.org")
     client.force_login(shopper)
 
-    order = checkout(client, record.product)
+    order = checkout(client, offers[0])
 
     record.refresh_from_db()
     assert record.num_allocated == 2
