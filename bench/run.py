@@ -5,7 +5,9 @@
 2. the import of a generated 10,000-row product file end to end (the management command in
    its own process): wall time and peak memory;
 3. the memory it takes to read each hostile file of `bench/hostile.py` (issue 8), in a
-   fresh process.
+   fresh process;
+4. a hub's shop page at 1,000 and 10,000 offers (`bench/shop_page.py`, issue 9), in its own
+   database.
 
 Runs against its own database under var/bench/ (or DATABASE_URL).
 Usage: make bench   (BENCH_REQUESTS=300 by default)
@@ -270,6 +272,11 @@ def main() -> int:
     print("==> Reading hostile files")
     hostile = bench_hostile(env)
     write_report(results, imported, hostile)
+    print("==> The shop page at 1,000 and 10,000 offers")
+    from bench.shop_page import run as shop_run
+    from bench.shop_page import section, write_section
+
+    write_section(section(shop_run()))
     for name, figures in results.items():
         print(f"{name:<62} median {figures['median']:6.1f} ms   p95 {figures['p95']:6.1f} ms")
     print(f"import of 10,000 rows: {imported['seconds']:.1f} s end to end, "

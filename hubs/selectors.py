@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.core.cache import cache
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -208,8 +211,19 @@ def _top_level_path() -> Subquery:
     product_category = get_model("catalogue", "ProductCategory")
     return Subquery(
         product_category.objects.filter(product_id=OuterRef("stockrecord__product__parent_id"))
-        .order_by("category__path")
+        # In the order of the (product, category) index: no sort per row.
+        .order_by("category_id")
         .values("category__path")[:1]
+    )
+
+
+def _shop_listable(qs: QuerySet[CycleOffer]) -> QuerySet[CycleOffer]:
+    """Offers of products still sold, loaded for a card (prices, availability, names)."""
+    return (
+        qs.filter(stockrecord__product__archived_at__isnull=True)
+        .exclude(stockrecord__product__parent__archived_at__isnull=False)
+        .select_related("supplier__producer", "stockrecord__product__parent",
+                        "stockrecord__partner")
     )
 
 
@@ -225,13 +239,7 @@ def shop_offers(
     (`hubs.pricing.cycle_prices(cycle=..., offers=page)`)."""
     from .pricing import offers_available_q
 
-    qs = (
-        CycleOffer.objects.filter(cycle=cycle)
-        .filter(stockrecord__product__archived_at__isnull=True)
-        .exclude(stockrecord__product__parent__archived_at__isnull=False)
-        .select_related("supplier__producer", "stockrecord__product__parent",
-                        "stockrecord__partner")
-    )
+    qs = _shop_listable(CycleOffer.objects.filter(cycle=cycle))
     for word in q.split()[:8]:
         qs = qs.filter(
             Q(stockrecord__product__parent__title__icontains=word)
@@ -255,3 +263,40 @@ def shop_offers(
     return qs.annotate(category_path=_top_level_path()).order_by(
         F("category_path").asc(nulls_last=True), *products
     )
+
+
+# How long the order of a cycle's offers (for one set of filters) is reused: the shop's page 1
+# at 10,000 offers would otherwise sort them all on every request. Adding or removing offers
+# shows at once (the key carries how many offers the cycle has and the last one); renamed
+# products, archived ones and stock sold out are re-sorted within this time. Prices and what
+# is left are always read live, for the page's offers only.
+SHOP_ORDER_SECONDS = 60
+
+
+def shop_offer_ids(*, cycle: OrderCycle, **filters) -> list[int]:
+    """The ids of `shop_offers(cycle=..., **filters)` in order: one query for the cycle's
+    offer count (an index scan), and on a cache miss one to sort them."""
+    version = CycleOffer.objects.filter(cycle=cycle).aggregate(n=Count("pk"), last=Max("pk"))
+    category = filters.get("category")
+    key = json.dumps([
+        cycle.pk, cycle.created_at.isoformat(), version["n"], version["last"],
+        filters.get("group", "category"),
+        filters.get("q", ""), filters.get("producer_id"), category.pk if category else None,
+        bool(filters.get("in_stock")),
+    ])
+    key = "hubs:shop-order:" + hashlib.sha256(key.encode()).hexdigest()
+    ids = cache.get(key)
+    if ids is None:
+        ids = list(shop_offers(cycle=cycle, **filters).values_list("pk", flat=True))
+        cache.set(key, ids, SHOP_ORDER_SECONDS)
+    return ids
+
+
+def shop_page_offers(*, ids: list[int]) -> list[CycleOffer]:
+    """The offers of a page of `shop_offer_ids`, in that order, loaded for their cards
+    (with `category_path`); one query. An offer archived since it was sorted is left out."""
+    found = {
+        offer.pk: offer for offer in _shop_listable(CycleOffer.objects.filter(pk__in=ids))
+        .annotate(category_path=_top_level_path())
+    }
+    return [found[pk] for pk in ids if pk in found]

@@ -21,16 +21,18 @@ def _summary(request) -> MiniBasket:
     basket = getattr(request, "basket", None)
     if basket is None or not basket.id:
         return MiniBasket(0, Decimal("0.00"), settings.OSCAR_DEFAULT_CURRENCY, None)
-    # Oscar's lines query and the strategy's two (fees, the lines' offers): a constant
-    # number of queries whatever the basket or the cycle holds.
-    lines = list(basket.all_lines())
-    count = sum(line.quantity for line in lines)
-    total = basket.total_incl_tax if basket.is_tax_known else basket.total_excl_tax
     cycle = None
     if basket.cycle_id:
         from hubs.models import OrderCycle
 
         cycle = OrderCycle.objects.select_related("hub").filter(pk=basket.cycle_id).first()
+        if cycle is not None:
+            basket.cycle = cycle  # the strategy prices from it: no second query for it
+    # Oscar's lines query and the strategy's two (fees, the lines' offers): a constant
+    # number of queries whatever the basket or the cycle holds.
+    lines = list(basket.all_lines())
+    count = sum(line.quantity for line in lines)
+    total = basket.total_incl_tax if basket.is_tax_known else basket.total_excl_tax
     currency = basket.currency or (cycle.hub.currency if cycle else
                                    settings.OSCAR_DEFAULT_CURRENCY)
     return MiniBasket(count, total, currency, cycle)

@@ -25,7 +25,13 @@ from oscar.core.loading import get_model
 
 from hubs.models import CycleOffer, CycleStatus, CycleSupplier, Hub, OrderCycle
 from hubs.pricing import PriceBreakdown, available_quantity, cycle_prices
-from hubs.selectors import SHOP_GROUPS, shop_cycles, shop_hub, shop_offers
+from hubs.selectors import (
+    SHOP_GROUPS,
+    shop_cycles,
+    shop_hub,
+    shop_offer_ids,
+    shop_page_offers,
+)
 from producers.parsing import MAX_INT, IdField
 from producers.units import per_label, unit_price
 
@@ -204,18 +210,18 @@ def shop_page(request, hub_slug: str):
     producer_id = data.get("producer")
     category = next((c for c in categories if c.pk == data.get("category")), None)
     group = data.get("group") or "category"
-    offers = shop_offers(
+    if not any(s.producer_id == producer_id for s in suppliers):
+        producer_id = None
+    ids = shop_offer_ids(
         cycle=cycle, q=data.get("q") or "", in_stock=bool(data.get("in_stock")), group=group,
-        producer_id=producer_id if any(s.producer_id == producer_id for s in suppliers)
-        else None,
-        category=category,
+        producer_id=producer_id, category=category,
     )
-    paginator = Paginator(offers, PER_PAGE)
+    paginator = Paginator(ids, PER_PAGE)
     try:
         page = paginator.page(data.get("page") or 1)
     except InvalidPage:
         raise Http404 from None
-    cards = _cards(cycle, list(page.object_list))
+    cards = _cards(cycle, shop_page_offers(ids=list(page.object_list)))
     params = {
         "cycle": cycle.pk if data.get("cycle") else None, "q": data.get("q"),
         "producer": producer_id, "category": category.pk if category else None,

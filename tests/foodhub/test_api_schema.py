@@ -84,3 +84,14 @@ def test_public_reads_are_documented_as_open_to_anonymous_callers(openapi):
                  "/api/v1/producers/{producer_id}/products/"):
         assert {} in openapi["paths"][path]["get"]["security"], path
     assert {} not in openapi["paths"]["/api/v1/relationships/"]["get"]["security"]
+
+
+def test_cycle_products_say_what_is_left_to_order(openapi):
+    """`available` per offer: an integer, or null when unlimited (on demand, no cap)."""
+    schemas = openapi["components"]["schemas"]
+    ok = openapi["paths"]["/api/v1/order-cycles/{cycle_id}/products/"]["get"]["responses"]["200"]
+    page = schemas[ok["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    offer = schemas[page["properties"]["results"]["items"]["$ref"].rsplit("/", 1)[1]]
+    assert "available" in offer["required"]
+    assert offer["properties"]["available"]["type"] == "integer"
+    assert offer["properties"]["available"]["nullable"] is True

@@ -149,6 +149,22 @@ def test_signed_in_shopper_with_a_basket_same_queries_whatever_the_cycle_size(cl
     assert "Basket: 2 items" in html
 
 
+def test_the_order_is_reused_but_offers_added_show_at_once(client, shop):
+    url = shop_url(shop.cycle)
+    with CaptureQueriesContext(connection) as cold:
+        assert cards(html_of(client.get(url))) == 3
+    sorted_cold = len(cold)
+    with CaptureQueriesContext(connection) as warm:
+        client.get(url)
+    assert len(warm) == sorted_cold - 1  # the order of the offers came from the cache
+    offer_more(shop.cycle, 2)
+    assert cards(html_of(client.get(url))) == 5
+    variant = shop.offers[0].stockrecord.product
+    Product.objects.filter(pk=variant.pk).update(archived_at=timezone.now())
+    html = html_of(client.get(url))
+    assert cards(html) == 4  # left out of the page at once, though sorted before
+
+
 def test_photos_are_lazy_thumbnails_with_their_size(client, shop, settings, tmp_path):
     from PIL import Image
 
