@@ -8,9 +8,9 @@ Two paths, each for --duration seconds with --concurrency clients at once:
   `orders.services.order_place`, the one service the web checkout and the API share
   (everything but HTTP);
 - http (--http, or --http-url URL): client threads POST /api/v1/orders/ with API tokens, to
-  gunicorn (3 sync workers as in the production image, `bench.settings`) started on the bench database, or to a server
-  already running at URL on the same database. Skipped, and said so, while the route answers
-  404.
+  gunicorn (3 sync workers as in the production image, `bench.settings`) started on the
+  bench database, or to a server already running at URL on the same database. Skipped, and
+  said so, while the route answers 404.
 
 The order mix: 1-5 products of 200 plentiful ones (1-3 of each), one in ten orders also asks
 for one of 10 scarce products (10 in stock) or 5 capped offers (cap 8), which sell out during

@@ -8,7 +8,9 @@
    fresh process;
 4. order placement under load on PostgreSQL (`bench/order_placement.py`), when a server
    answers at BENCH_ORDERS_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
-   foodhub_bench_orders); otherwise its last figures are kept.
+   foodhub_bench_orders); otherwise its last figures are kept;
+5. a hub's shop page at 1,000 and 10,000 offers (`bench/shop_page.py`, issue 9), in its own
+   database.
 
 `make bench` then runs `bench/lighthouse.py` (Lighthouse scores of the shopper pages), which
 writes its own section of docs/performance.md; this script keeps that section.
@@ -277,6 +279,11 @@ def main() -> int:
     hostile = bench_hostile(env)
     write_report(results, imported, hostile)
     orders_failed = bench_order_placement()
+    print("==> The shop page at 1,000 and 10,000 offers")
+    from bench.shop_page import run as shop_run
+    from bench.shop_page import section, write_section
+
+    write_section(section(shop_run()))
     for name, figures in results.items():
         print(f"{name:<62} median {figures['median']:6.1f} ms   p95 {figures['p95']:6.1f} ms")
     print(f"import of 10,000 rows: {imported['seconds']:.1f} s end to end, "

@@ -9,6 +9,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from foodhub import account_views, api, views
+from orders import shop_views
 
 api_v1 = [
     path("auth/token/", api.TokenView.as_view(), name="auth-token"),
@@ -40,6 +41,8 @@ urlpatterns = [
     path("hub/", include("orders.hub_urls")),
     path("hub/", include("hubs.urls")),
     path("shop-in/", include("orders.urls")),
+    # Shoppers buy in a hub's cycle: the platform-wide catalogue index sends them there.
+    path("shop/catalogue/", shop_views.catalogue_index, name="catalogue-index"),
     # Our page in Oscar's account area (before Oscar's URLs, which would not match it anyway).
     path("shop/accounts/api-tokens/", include(account_views.urls)),
     # The shopper's orders replace Oscar's order history at the same addresses.
@@ -56,6 +59,12 @@ if settings.DEBUG:
     # (imports, later invoices) live elsewhere (STORAGES["private"]) and are never under a URL:
     # views that check the user's right send them (producers.private_files).
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# A hub's shop, before Wagtail's catch-all (an unknown hub falls through to Wagtail's pages).
+urlpatterns += [
+    path("<slug:hub_slug>/shop/", shop_views.shop_page, name="orders-shop"),
+    path("<slug:hub_slug>/shop/", include("orders.shop_urls")),
+]
 
 # Wagtail's page catch-all must come last.
 urlpatterns += [path("", include(wagtail_urls))]

@@ -40,7 +40,7 @@ from .models import (
     PaymentMethod,
     PickupPoint,
 )
-from .pricing import cycle_offers, cycle_prices
+from .pricing import available_quantity, cycle_offers, cycle_prices
 from .selectors import (
     cycle_for_manager,
     cycles_visible_to,
@@ -341,6 +341,11 @@ class OfferSerializer(serializers.Serializer):
     sku = serializers.CharField()
     unit_label = serializers.CharField()
     cap = serializers.IntegerField(allow_null=True)
+    available = serializers.IntegerField(
+        allow_null=True,
+        help_text="Units a shopper can still order: stock left and the cap left, whichever is "
+                  "lower; `null` when unlimited (on demand, no cap).",
+    )
     price_breakdown = PriceBreakdownSerializer()
 
 
@@ -372,6 +377,7 @@ class OrderCycleProducts(generics.GenericAPIView):
                 "sku": offer.stockrecord.partner_sku,
                 "unit_label": offer.stockrecord.product.unit_label,
                 "cap": offer.cap,
+                "available": available_quantity(offer),
                 "price_breakdown": prices[offer.id].as_dict(),
             }
             for offer in page

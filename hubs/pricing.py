@@ -20,6 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+
 from producers.money import round_money
 
 from .models import CycleFee, CycleOffer, OrderCycle
@@ -123,14 +126,23 @@ def cycle_offers(*, cycle: OrderCycle):
     )
 
 
-def cycle_prices(*, cycle: OrderCycle, offers=None) -> dict[int, PriceBreakdown]:
-    """Price breakdowns of every offer of a cycle, keyed by offer id: two queries in all
-    (the offers with their variants, the fees), whatever the number of products."""
-    offers = list(offers if offers is not None else cycle_offers(cycle=cycle))
-    item_fees = [
+def cycle_item_fees(*, cycle: OrderCycle) -> list[CycleFee]:
+    """The cycle's per-item fees (one query), for callers that price in several batches."""
+    return [
         fee for fee in CycleFee.objects.filter(cycle=cycle)
         if fee.kind != CycleFee.Kind.PER_ORDER_FLAT
     ]
+
+
+def cycle_prices(
+    *, cycle: OrderCycle, offers=None, item_fees: list[CycleFee] | None = None
+) -> dict[int, PriceBreakdown]:
+    """Price breakdowns of the given offers of a cycle (default: all of them), keyed by offer
+    id: two queries in all (the offers with their variants, the fees; none for the fees when
+    `item_fees` from `cycle_item_fees` is given), whatever the number of products."""
+    offers = list(offers if offers is not None else cycle_offers(cycle=cycle))
+    if item_fees is None:
+        item_fees = cycle_item_fees(cycle=cycle)
     prices = {}
     for offer in offers:
         variant = offer.stockrecord.product
@@ -179,6 +191,16 @@ def order_fees(*, cycle: OrderCycle, delivery_zone=None) -> list[OrderFee]:
                              excl_tax=round_money(delivery_zone.fee),
                              vat_rate=delivery_zone.fee_vat_rate))
     return fees
+
+
+def offers_available_q() -> Q:
+    """`available_quantity(offer) != 0` as a filter on CycleOffer rows, in SQL."""
+    on_demand = Q(stockrecord__product__on_demand=True) | Q(
+        stockrecord__product__parent__on_demand=True
+    )
+    stock_left = Q(stockrecord__num_in_stock__gt=Coalesce(F("stockrecord__num_allocated"), 0))
+    cap_left = Q(cap__isnull=True) | Q(cap__gt=F("num_allocated"))
+    return (on_demand | stock_left) & cap_left
 
 
 def available_quantity(offer: CycleOffer) -> int | None:

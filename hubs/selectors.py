@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.core.cache import cache
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -233,3 +236,129 @@ def cycle_figures(*, cycle_ids: Iterable[int]) -> dict[int, CycleFigures] | None
     found = _cycle_figures_provider[0](cycle_ids)
     none = CycleFigures(0, Decimal("0"))
     return {cycle_id: found.get(cycle_id, none) for cycle_id in cycle_ids}
+
+
+# --- the shop: a cycle's offers as shoppers browse them ---------------------------------------
+
+SHOP_GROUPS = ("category", "producer")
+
+
+def shop_hub(*, slug: str, user) -> Hub | None:
+    """A visible hub (or one the user manages, to look at its shop before it goes public),
+    or None."""
+    visible = Q(is_visible=True)
+    if user.is_authenticated:
+        visible |= Q(pk__in=hubs_for_user(user).values("pk"))
+    return Hub.objects.filter(visible, slug=slug).first()
+
+
+def shop_cycles(*, hub: Hub, now=None) -> tuple[list[OrderCycle], list[OrderCycle]]:
+    """The hub's open cycles, soonest closing first, and its upcoming ones, soonest opening
+    first: one query."""
+    now = now or timezone.now()
+    open_cycles, upcoming = [], []
+    qs = OrderCycle.objects.filter(hub=hub).in_status(
+        CycleStatus.OPEN, CycleStatus.UPCOMING, now=now
+    ).order_by("closes_at", "pk")
+    for cycle in qs:
+        (upcoming if cycle.opens_at > now else open_cycles).append(cycle)
+    upcoming.sort(key=lambda c: (c.opens_at, c.pk))
+    return open_cycles, upcoming
+
+
+def _top_level_path() -> Subquery:
+    """The path of the parent product's first category (an offer's place in the taxonomy)."""
+    from oscar.core.loading import get_model
+
+    product_category = get_model("catalogue", "ProductCategory")
+    return Subquery(
+        product_category.objects.filter(product_id=OuterRef("stockrecord__product__parent_id"))
+        # In the order of the (product, category) index: no sort per row.
+        .order_by("category_id")
+        .values("category__path")[:1]
+    )
+
+
+def _shop_listable(qs: QuerySet[CycleOffer]) -> QuerySet[CycleOffer]:
+    """Offers of products still sold, loaded for a card (prices, availability, names)."""
+    return (
+        qs.filter(stockrecord__product__archived_at__isnull=True)
+        .exclude(stockrecord__product__parent__archived_at__isnull=False)
+        .select_related("supplier__producer", "stockrecord__product__parent",
+                        "stockrecord__partner")
+    )
+
+
+def shop_offers(
+    *, cycle: OrderCycle, q: str = "", producer_id: int | None = None,
+    category=None, in_stock: bool = False, group: str = "category",
+) -> QuerySet[CycleOffer]:
+    """The offers a shopper sees in a cycle, filtered and ordered in SQL so that a page of
+    them costs the same whatever the cycle's size: products still sold, searched by
+    product, variant or producer name (every word must match), of one producer, of a
+    category (and its subcategories), only those left to buy; grouped by the category's
+    place in the taxonomy (`category_path`) or by producer. Price only the page
+    (`hubs.pricing.cycle_prices(cycle=..., offers=page)`)."""
+    from .pricing import offers_available_q
+
+    qs = _shop_listable(CycleOffer.objects.filter(cycle=cycle))
+    for word in q.split()[:8]:
+        qs = qs.filter(
+            Q(stockrecord__product__parent__title__icontains=word)
+            | Q(stockrecord__product__title__icontains=word)
+            | Q(supplier__producer__name__icontains=word)
+        )
+    if producer_id is not None:
+        qs = qs.filter(supplier__producer_id=producer_id)
+    if category is not None:
+        from oscar.core.loading import get_model
+
+        in_category = get_model("catalogue", "ProductCategory").objects.filter(
+            category__path__startswith=category.path
+        )
+        qs = qs.filter(stockrecord__product__parent_id__in=in_category.values("product_id"))
+    if in_stock:
+        qs = qs.filter(offers_available_q())
+    products = ("stockrecord__product__parent__title", "stockrecord__product__unit_value", "id")
+    if group == "producer":
+        return qs.order_by("supplier__producer__name", "supplier__producer_id", *products)
+    return qs.annotate(category_path=_top_level_path()).order_by(
+        F("category_path").asc(nulls_last=True), *products
+    )
+
+
+# How long the order of a cycle's offers (for one set of filters) is reused: the shop's page 1
+# at 10,000 offers would otherwise sort them all on every request. Adding or removing offers
+# shows at once (the key carries how many offers the cycle has and the last one); renamed
+# products, archived ones and stock sold out are re-sorted within this time. Prices and what
+# is left are always read live, for the page's offers only.
+SHOP_ORDER_SECONDS = 60
+
+
+def shop_offer_ids(*, cycle: OrderCycle, **filters) -> list[int]:
+    """The ids of `shop_offers(cycle=..., **filters)` in order: one query for the cycle's
+    offer count (an index scan), and on a cache miss one to sort them."""
+    version = CycleOffer.objects.filter(cycle=cycle).aggregate(n=Count("pk"), last=Max("pk"))
+    category = filters.get("category")
+    key = json.dumps([
+        cycle.pk, cycle.created_at.isoformat(), version["n"], version["last"],
+        filters.get("group", "category"),
+        filters.get("q", ""), filters.get("producer_id"), category.pk if category else None,
+        bool(filters.get("in_stock")),
+    ])
+    key = "hubs:shop-order:" + hashlib.sha256(key.encode()).hexdigest()
+    ids = cache.get(key)
+    if ids is None:
+        ids = list(shop_offers(cycle=cycle, **filters).values_list("pk", flat=True))
+        cache.set(key, ids, SHOP_ORDER_SECONDS)
+    return ids
+
+
+def shop_page_offers(*, ids: list[int]) -> list[CycleOffer]:
+    """The offers of a page of `shop_offer_ids`, in that order, loaded for their cards
+    (with `category_path`); one query. An offer archived since it was sorted is left out."""
+    found = {
+        offer.pk: offer for offer in _shop_listable(CycleOffer.objects.filter(pk__in=ids))
+        .annotate(category_path=_top_level_path())
+    }
+    return [found[pk] for pk in ids if pk in found]

@@ -1,26 +1,21 @@
-"""Shopper entry into an order cycle (the storefront issue builds the full hub shop)."""
+"""Shopper entry into an order cycle: its shop (`orders.shop_views`)."""
 
-from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hubs.models import CycleStatus
 from hubs.selectors import cycles_visible_to, cycles_with_status
 
-from .strategy import SESSION_KEY
+from .shop_views import shop_url
 
 
 @require_POST
 def shop_cycle(request, cycle_id: int):
-    """Shop in an open cycle: prices and availability then come from that cycle."""
+    """Kept for links and forms made before the shop existed: go to the cycle's shop (the
+    basket binds to a cycle when its first product is added there)."""
     cycle = get_object_or_404(
-        cycles_with_status(cycles_visible_to(request.user), CycleStatus.OPEN), pk=cycle_id
+        cycles_with_status(cycles_visible_to(request.user), CycleStatus.OPEN)
+        .select_related("hub"),
+        pk=cycle_id,
     )
-    request.session[SESSION_KEY] = cycle.pk
-    messages.success(
-        request,
-        _("You are shopping in %(cycle)s at %(hub)s.") % {"cycle": cycle.name,
-                                                            "hub": cycle.hub.name},
-    )
-    return redirect("catalogue:index")
+    return redirect(shop_url(cycle))

@@ -114,7 +114,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "oscar.apps.basket.middleware.BasketMiddleware",
+    "orders.basket.middleware.BasketMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -155,6 +155,7 @@ TEMPLATES = [
                 "oscar.apps.communication.notifications.context_processors.notifications",
                 "oscar.core.context_processors.metadata",
                 "foodhub.context_processors.navigation",
+                "orders.context_processors.mini_basket",
             ],
         },
     },
@@ -331,7 +332,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Oscar -----------------------------------------------------------------------------------
 OSCAR_SHOP_NAME = "Foodhub"
 OSCAR_SHOP_TAGLINE = _("Short food circuits")
-OSCAR_HOMEPAGE = reverse_lazy("catalogue:index")
+# Shoppers start from the hubs (the platform-wide catalogue index sends them there too).
+OSCAR_HOMEPAGE = "/"
 OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL
 # Our welcome e-mail goes through Celery instead of Oscar's synchronous one.
 OSCAR_SEND_REGISTRATION_EMAIL = False

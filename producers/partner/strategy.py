@@ -1,8 +1,9 @@
 """Oscar's pricing strategy (`partner.strategy.Selector`, loaded by Oscar from this fork).
 
-By default a product sells at its producer price plus the product's VAT. A higher package
-decides otherwise for some requests (orders: shopping in an order cycle) by registering a
-strategy provider in its AppConfig.ready(): producers may not import it.
+Nothing is sold outside an open order cycle: by default a product shows its producer price
+plus the product's VAT but cannot be bought (`Foodhub`). A higher package decides otherwise
+for some requests (orders: the basket's order cycle) by registering a strategy provider in
+its AppConfig.ready(): producers may not import it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
 from oscar.apps.partner import strategy
 from oscar.core.loading import get_class
 
@@ -18,19 +20,31 @@ from producers.money import round_money
 TaxInclusiveFixedPrice = get_class("partner.prices", "TaxInclusiveFixedPrice")
 FixedPrice = get_class("partner.prices", "FixedPrice")
 UnavailablePrice = get_class("partner.prices", "Unavailable")
-Available = get_class("partner.availability", "Available")
 Unavailable = get_class("partner.availability", "Unavailable")
 
 
-class OnDemandOrStockRequired(strategy.StockRequired):
-    """Archived products cannot be bought; on-demand ones can whatever their stock level."""
+class OutsideCycle(Unavailable):
+    """Browsable, not for sale: products are bought in a hub's shop while a cycle is open."""
+
+    code = "outside_cycle"
+    message = _("Order it from a hub's shop while an order cycle is open.")
+
+    @property
+    def short_message(self):
+        return _("Not available to buy")
+
+    def is_purchase_permitted(self, quantity):
+        return False, _("products are sold only in the open order cycles of hubs")
+
+
+class OnlyInCycles:
+    """Availability policy: nothing is sold outside an open order cycle."""
 
     def availability_policy(self, product, stockrecord):
-        if product.archived_at is not None:
-            return Unavailable()
-        if product.on_demand and stockrecord is not None:
-            return Available()
-        return super().availability_policy(product, stockrecord)
+        return OutsideCycle()
+
+    def parent_availability_policy(self, product, children_stock):
+        return OutsideCycle()
 
 
 class ProductVatRate:
@@ -61,10 +75,8 @@ class ProductVatRate:
         )
 
 
-class Foodhub(
-    strategy.UseFirstStockRecord, OnDemandOrStockRequired, ProductVatRate, strategy.Structured
-):
-    """First stock record (one per producer), stock required unless on demand, product VAT."""
+class Foodhub(strategy.UseFirstStockRecord, OnlyInCycles, ProductVatRate, strategy.Structured):
+    """First stock record (one per producer), producer price plus VAT shown, not for sale."""
 
 
 # provider(request=..., user=..., **kwargs) -> a strategy, or None to leave the request alone.

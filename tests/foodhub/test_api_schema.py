@@ -94,3 +94,14 @@ def test_orders_document_the_shortage_answer(openapi):
         assert schema == {"$ref": "#/components/schemas/OrderShort"}
     short = openapi["components"]["schemas"]["OrderShort"]
     assert set(short["properties"]) == {"detail", "lines"}
+
+
+def test_cycle_products_say_what_is_left_to_order(openapi):
+    """`available` per offer: an integer, or null when unlimited (on demand, no cap)."""
+    schemas = openapi["components"]["schemas"]
+    ok = openapi["paths"]["/api/v1/order-cycles/{cycle_id}/products/"]["get"]["responses"]["200"]
+    page = schemas[ok["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    offer = schemas[page["properties"]["results"]["items"]["$ref"].rsplit("/", 1)[1]]
+    assert "available" in offer["required"]
+    assert offer["properties"]["available"]["type"] == "integer"
+    assert offer["properties"]["available"]["nullable"] is True

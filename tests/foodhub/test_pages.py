@@ -43,7 +43,8 @@ def test_pages_render_in_french(client, demo):
 
 
 @pytest.mark.parametrize(
-    "url", ["/shop/catalogue/", "/how-it-works/", "/shop/accounts/login/", "/robots.txt"]
+    "url", ["/shop/basket/", "/how-it-works/", "/shop/accounts/login/", "/robots.txt",
+            "/panier-de-belleville/shop/", "/riverside-food-hub/shop/"]
 )
 def test_public_pages(client, demo, url):
     assert client.get(url).status_code == 200
@@ -112,26 +113,36 @@ def test_password_reset_page_works(client, demo):
     assert response.status_code == 302
 
 
-def test_catalogue_lists_products_with_unit_prices(client, demo):
-    html = client.get("/shop/catalogue/").content.decode()
-    assert "67 results" in " ".join(html.split()).replace("<strong>", "").replace("</strong>", "")
-    assert "Amber ale" in html and "€9.09 / L" in html
+def test_catalogue_index_sends_shoppers_to_the_hubs(client, demo):
+    """Shoppers buy in a hub's cycle: the platform-wide list of every product is gone."""
+    response = client.get("/shop/catalogue/")
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_category_pages_list_products_with_unit_prices(client, demo):
     from oscar.core.loading import get_model
 
-    vegetables = get_model("catalogue", "Category").objects.get(name="Vegetables")
+    Category = get_model("catalogue", "Category")
+    drinks = Category.objects.get(name="Wine, beer & cider")
+    html = client.get(drinks.get_absolute_url()).content.decode()
+    assert "Amber ale" in html and "€9.09 / L" in html
+    vegetables = Category.objects.get(name="Vegetables")
     html = client.get(vegetables.get_absolute_url()).content.decode()
     assert "Carrots" in html and "Amber ale" not in html
 
 
-def test_catalogue_query_count_is_constant(client, demo):
+def test_shop_query_count_is_constant(client, demo):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    url = "/panier-de-belleville/shop/"
     # Warm both pages first: thumbnails are made (and cached) on the first view only.
-    client.get("/shop/catalogue/")
-    client.get("/shop/catalogue/?page=2")
+    client.get(url)
+    client.get(url + "?page=2")
     with CaptureQueriesContext(connection) as first:
-        client.get("/shop/catalogue/")
+        html = client.get(url).content.decode()
+    queries = len(first)
+    assert "Page 1 of 2" in html
     with CaptureQueriesContext(connection) as later:
-        client.get("/shop/catalogue/?page=2")
-    assert len(later) == len(first) <= 25
+        client.get(url + "?page=2")
+    assert len(later) == queries <= 25

@@ -203,11 +203,20 @@ PAGES = {
         "/shop/accounts/orders/{order_number}/{order_line_id}/",
         "login 302 404 404 404 404 404",
     ),
-    # orders: anyone may shop in an open cycle (the choice lives in the session)
+    # orders: anyone may shop in an open cycle (the old entry now leads to the cycle's shop)
     "shop-in/cycles/<int:cycle_id>/shop/": Page(
         "/shop-in/cycles/{cycle_id}/shop/", "405 405 405 405 405 405 405",
         post="302 302 302 302 302 302 302",
     ),
+    # A hub's shop: public; adding to the basket is open to anyone (a cookie basket for
+    # visitors); an empty form goes back to the shop with a message.
+    "<slug:hub_slug>/shop/": Page("/{hub_slug}/shop/", PUBLIC),
+    "<slug:hub_slug>/shop/add/": Page(
+        "/{hub_slug}/shop/add/", "405 405 405 405 405 405 405",
+        post="302 302 302 302 302 302 302",
+    ),
+    # Oscar's platform-wide catalogue index: a redirect to the basket's cycle or the hubs.
+    "shop/catalogue/": Page("/shop/catalogue/", "302 302 302 302 302 302 302"),
 }
 
 # API operations as the schema names them. `body` is sent as JSON (a write that succeeds for

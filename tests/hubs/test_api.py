@@ -117,6 +117,21 @@ def test_products_come_with_their_price_breakdown(api, cycle_with_offers):
     }
 
 
+def test_products_say_how_many_are_left_to_order(api, cycle_with_offers):
+    from oscar.core.loading import get_model
+
+    from hubs.models import CycleOffer
+
+    Product, StockRecord = get_model("catalogue", "Product"), get_model("partner", "StockRecord")
+    cycle, offers = cycle_with_offers
+    CycleOffer.objects.filter(pk=offers[0].pk).update(cap=4, num_allocated=1)
+    StockRecord.objects.filter(pk=offers[1].stockrecord_id).update(num_allocated=10)
+    Product.objects.filter(pk=offers[2].stockrecord.product_id).update(on_demand=True)
+    body = api.get(f"/api/v1/order-cycles/{cycle.id}/products/").json()
+    available = {row["id"]: row["available"] for row in body["results"]}
+    assert available == {offers[0].pk: 3, offers[1].pk: 0, offers[2].pk: None}
+
+
 def test_cycle_products_query_count_is_constant(api, hub, open_cycle, supplier):
     cycle_offers_add(cycle=open_cycle, producer=supplier)
     url = f"/api/v1/order-cycles/{open_cycle.id}/products/"

@@ -20,7 +20,7 @@ from oscar.core.loading import get_model
 from hubs.cycle_services import cycle_create, cycle_fee_save, cycle_window_save
 from hubs.models import PaymentMethod, PickupPoint
 from hubs.transitions import cycle_close_now
-from orders.strategy import SESSION_KEY, CycleStrategy
+from orders.strategy import CycleStrategy
 from tests.hubs.factories import HubFactory
 from tests.producers.factories import UserFactory
 
@@ -43,14 +43,11 @@ def shopper():
 
 def fill_basket(client, shop, lines=((0, 2),), user=None):
     """A basket of the shop's cycle with `lines` ((offer index, quantity)), as the shop would
-    leave it (the basket bound to the cycle, the cycle in the session)."""
+    leave it (the basket bound to the cycle)."""
     basket = Basket.objects.create(owner=user, cycle=shop.cycle)
     basket.strategy = CycleStrategy(None, cycle=shop.cycle)
     for index, quantity in lines:
         basket.add_product(shop.offers[index].stockrecord.product, quantity)
-    session = client.session
-    session[SESSION_KEY] = shop.cycle.pk
-    session.save()
     if user is None:
         client.cookies[settings.OSCAR_BASKET_COOKIE_OPEN] = Signer().sign(basket.pk)
     return basket

@@ -17,18 +17,24 @@ Selector = get_class("partner.strategy", "Selector")
 StockRecord = get_model("partner", "StockRecord")
 
 
-def request_with_cycle(client, cycle):
-    client.post(f"/shop-in/cycles/{cycle.id}/shop/")
+def request_with_cycle(client, cycle, offer):
+    """A request whose basket (the client's) is bound to `cycle` by adding `offer`."""
+    from orders.basket.middleware import BasketMiddleware
+
+    client.post(f"/{cycle.hub.slug}/shop/add/", {"offer": offer.pk, "quantity": 1})
     request = RequestFactory().get("/")
+    request.COOKIES = {k: v.value for k, v in client.cookies.items()}
     request.session = client.session
     request.user = AnonymousUser()
+    BasketMiddleware(lambda r: None)(request)  # sets request.strategy and request.basket
     return request
 
 
 def test_shop_prices_are_the_cycle_price_selectors(client, cycle_with_offers):
     cycle, offers = cycle_with_offers
     cycle_fee_save(cycle=cycle, name="Packing", kind="item_flat", amount=Decimal("0.50"))
-    strategy = Selector().strategy(request=request_with_cycle(client, cycle))
+    request = request_with_cycle(client, cycle, offers[1])
+    strategy = request.strategy
     record = offers[0].stockrecord
     info = strategy.fetch_for_product(record.product)
     breakdown = cycle_prices(cycle=cycle)[offers[0].id]
@@ -36,16 +42,15 @@ def test_shop_prices_are_the_cycle_price_selectors(client, cycle_with_offers):
     assert info.price.excl_tax == breakdown.total_excl_tax
     assert info.availability.is_available_to_buy
     parent = strategy.fetch_for_parent(record.product.parent)
-    assert parent.price.exists
+    assert parent.price.exists and parent.availability.is_available_to_buy
 
 
 def test_products_not_offered_cannot_be_bought_in_the_cycle(client, cycle_with_offers):
     cycle, offers = cycle_with_offers
     record = offers[0].stockrecord
+    request = request_with_cycle(client, cycle, offers[1])
     offers[0].delete()
-    info = Selector().strategy(request=request_with_cycle(client, cycle)).fetch_for_product(
-        record.product
-    )
+    info = request.strategy.fetch_for_product(record.product)
     assert not info.price.exists and not info.availability.is_available_to_buy
 
 
@@ -58,6 +63,7 @@ def test_without_a_cycle_the_producer_price_plus_vat_shows(client, cycle_with_of
         offers[0].stockrecord.product
     )
     assert info.price.incl_tax == Decimal("2.53")  # 2.40 + 5.5 % VAT
+    assert not info.availability.is_available_to_buy  # not sold outside a cycle
 
 
 def test_only_open_cycles_can_be_shopped(client, hub):
@@ -66,6 +72,32 @@ def test_only_open_cycles_can_be_shopped(client, hub):
                             closes_at=now + dt.timedelta(days=4), publish=True)
     assert client.post(f"/shop-in/cycles/{upcoming.id}/shop/").status_code == 404
     assert client.get(f"/shop-in/cycles/{upcoming.id}/shop/").status_code == 405
+
+
+def test_each_request_prices_only_what_it_shows(client, cycle_with_offers):
+    """The strategy never prices the whole cycle: the basket's lines (and the asked stock
+    record) in one query, each other stock record in one query when first asked."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cycle, offers = cycle_with_offers
+    request = request_with_cycle(client, cycle, offers[1])
+    strategy = request.strategy
+    list(request.basket.all_lines())
+    records = {o.pk: o.stockrecord for o in offers}
+    products = {pk: record.product for pk, record in records.items()}
+    with CaptureQueriesContext(connection) as first:
+        strategy.fetch_for_product(products[offers[1].pk], records[offers[1].pk])
+    sql = [q["sql"] for q in first.captured_queries]
+    assert len(sql) == 3, sql  # the basket's cycle, the fees, the lines' offers
+    assert f"IN ({offers[1].stockrecord_id})" in sql[-1]
+    with CaptureQueriesContext(connection) as cached:
+        strategy.fetch_for_product(products[offers[1].pk], records[offers[1].pk])
+    assert len(cached) == 0
+    with CaptureQueriesContext(connection) as other:
+        strategy.fetch_for_product(products[offers[2].pk], records[offers[2].pk])
+    assert len(other) == 1
+    assert f"IN ({offers[2].stockrecord_id})" in other.captured_queries[0]["sql"]
 
 
 def test_home_page_offers_the_open_cycle(client, open_cycle):
@@ -83,11 +115,12 @@ def test_oscar_loads_the_selector_from_the_partner_fork_in_producers():
     assert Selector.__module__ == "producers.partner.strategy"
 
 
-def test_oscars_basket_middleware_prices_from_the_cycle(client, cycle_with_offers):
+def test_oscars_basket_middleware_prices_from_the_basket_cycle(client, cycle_with_offers):
     """Oscar builds every request's strategy in BasketMiddleware: the cycle strategy that orders
     registers must reach it, and the default must apply outside a cycle."""
     from django.http import HttpResponse
-    from oscar.apps.basket.middleware import BasketMiddleware
+
+    from orders.basket.middleware import BasketMiddleware
 
     cycle, offers = cycle_with_offers
     product = offers[0].stockrecord.product
@@ -98,8 +131,9 @@ def test_oscars_basket_middleware_prices_from_the_cycle(client, cycle_with_offer
     outside = RequestFactory().get("/")
     outside.session, outside.user = client.session, AnonymousUser()
     assert BasketMiddleware(view)(outside).content == b"2.53"
-    in_cycle = BasketMiddleware(view)(request_with_cycle(client, cycle)).content.decode()
-    assert in_cycle == str(cycle_prices(cycle=cycle)[offers[0].id].total_incl_tax) == "2.79"
+    in_cycle = request_with_cycle(client, cycle, offers[1])
+    assert str(in_cycle.strategy.fetch_for_product(product).price.incl_tax) == str(
+        cycle_prices(cycle=cycle)[offers[0].id].total_incl_tax) == "2.79"
 
 
 def test_without_a_registered_provider_the_producer_price_applies(client, cycle_with_offers,
@@ -107,11 +141,11 @@ def test_without_a_registered_provider_the_producer_price_applies(client, cycle_
     from producers.partner import strategy as partner_strategy
 
     cycle, offers = cycle_with_offers
+    request = request_with_cycle(client, cycle, offers[1])
     monkeypatch.setattr(partner_strategy, "_providers", [])
-    info = Selector().strategy(request=request_with_cycle(client, cycle)).fetch_for_product(
-        offers[0].stockrecord.product
-    )
+    info = Selector().strategy(request=request).fetch_for_product(offers[0].stockrecord.product)
     assert info.price.incl_tax == Decimal("2.53")
+    assert not info.availability.is_available_to_buy
 
 
 def test_orders_registers_its_cycle_strategy_once():
