@@ -113,10 +113,3 @@ def basket_add(*, basket, offer: CycleOffer, quantity: int, switch: bool = False
     basket.add_product(variant, quantity)
     return Added(title=title, quantity=wanted, switched=switched)
 
-
-@transaction.atomic
-def basket_release_closed_cycle(*, basket) -> None:
-    """Unbind an empty basket from its cycle (nothing to keep)."""
-    if basket.id and basket.cycle_id and basket.is_empty:
-        basket.cycle = None
-        basket.save(update_fields=["cycle"])

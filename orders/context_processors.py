@@ -8,6 +8,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from hubs.models import CycleStatus, OrderCycle
+
+from .shop_views import shop_url as url_of
+
 
 @dataclass(frozen=True)
 class MiniBasket:
@@ -15,6 +19,7 @@ class MiniBasket:
     total: Decimal
     currency: str
     cycle: object | None  # the basket's order cycle, with its hub
+    shop_url: str | None = None  # its shop, while the cycle is open
 
 
 def _summary(request) -> MiniBasket:
@@ -23,8 +28,6 @@ def _summary(request) -> MiniBasket:
         return MiniBasket(0, Decimal("0.00"), settings.OSCAR_DEFAULT_CURRENCY, None)
     cycle = None
     if basket.cycle_id:
-        from hubs.models import OrderCycle
-
         cycle = OrderCycle.objects.select_related("hub").filter(pk=basket.cycle_id).first()
         if cycle is not None:
             basket.cycle = cycle  # the strategy prices from it: no second query for it
@@ -35,7 +38,10 @@ def _summary(request) -> MiniBasket:
     total = basket.total_incl_tax if basket.is_tax_known else basket.total_excl_tax
     currency = basket.currency or (cycle.hub.currency if cycle else
                                    settings.OSCAR_DEFAULT_CURRENCY)
-    return MiniBasket(count, total, currency, cycle)
+    shop_url = None
+    if cycle is not None and cycle.status == CycleStatus.OPEN:
+        shop_url = url_of(cycle)
+    return MiniBasket(count, total, currency, cycle, shop_url)
 
 
 def mini_basket(request):

@@ -1,7 +1,8 @@
 """A hub's shop (`/<hub-slug>/shop/`): browse an order cycle's offers and fill the basket.
 
-The page costs the same whatever the cycle's size: offers are filtered, ordered and paginated
-in SQL (`hubs.selectors.shop_offers`) and only the page's offers are priced.
+The page costs the same whatever the cycle's size: offers are filtered and ordered in SQL
+(`hubs.selectors.shop_offers`; the order of ids is reused for a minute, `shop_offer_ids`),
+only the page's offers are loaded and priced.
 """
 
 from __future__ import annotations

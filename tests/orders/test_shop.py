@@ -279,3 +279,17 @@ def test_unit_prices_only_where_they_help(shop):
     assert _per_unit(variant, Decimal("2.79")) is None
     variant.unit_value = Decimal("6")
     assert _per_unit(variant, Decimal("3.00")) == (Decimal("0.50"), "item")
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("currency", ["EUR", "GBP", "CHF", "JPY", "USD"])
+def test_the_shops_money_filter_writes_what_oscars_currency_filter_writes(language, currency):
+    from django.utils import translation
+    from oscar.templatetags.currency_filters import currency as oscar_currency
+
+    from orders.templatetags.shop_tags import money
+
+    with translation.override(language):
+        for text in ("0.00", "0.5", "2.79", "1234.56", "1234567.89", "-3.20", "2.345", "7"):
+            amount = Decimal(text)
+            assert money(amount, currency) == oscar_currency(amount, currency), (text, currency)

@@ -184,6 +184,8 @@ def test_a_closed_cycles_basket_is_revalidated_and_cannot_go_to_checkout(client,
     html = client.get("/shop/basket/").content.decode()
     assert "This week at Marché is closed: this basket can no longer be ordered." in html
     assert "no longer available" in html
+    html = client.get(f"/{shop.hub.slug}/shop/").content.decode()
+    assert "This week · Marché (closed)" in html  # the mini-basket
     response = client.get("/shop/checkout/", follow=True)
     assert response.redirect_chain[-1][0] == "/shop/basket/"
     assert "it no longer takes orders" in response.content.decode()
