@@ -46,10 +46,10 @@ REPORT = ROOT / "docs" / "performance.md"
 PAGES = [
     ("home (/)", "/"),
     ("product page (/shop/catalogue/<slug>/)", "{product}"),
-    # Oscar's catalogue of every product, until the shop page replaces it (issue 9: 81 and 91).
-    ("catalogue (/shop/catalogue/)", "/shop/catalogue/"),
-    # Next: ("hub storefront (/<hub-slug>/)", "/{hub}/"),
-    #       ("shop (/<hub-slug>/shop/)", "/{hub}/shop/"),
+    # Oscar's platform-wide catalogue (issue 9: 81 and 91) now redirects (to the basket's
+    # shop, or home): the hub's shop below replaces it.
+    ("hub storefront (/<hub-slug>/)", "/{hub}/"),
+    ("shop (/<hub-slug>/shop/)", "/{hub}/shop/"),
 ]
 
 # Slugs and paths of the demo data that PAGES may name, printed by a Django process.

@@ -7,6 +7,7 @@ To check a new page, add one `Page` to PAGES; a path may name a {placeholder} of
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -28,6 +29,11 @@ class Page:
     path: str  # may name {placeholders} of demo_targets()
     # Signed in as the demo shopper, in the hub's open cycle, with one item in the basket.
     shopper: bool = False
+    # Done in the browser before the page loads (a checkout step the page needs done first),
+    # as before(page, base, targets); it may add {placeholders} to targets for later pages.
+    before: Callable | None = None
+    # The path the page must end at (a step done wrong redirects elsewhere), if not `path`.
+    lands_on: str | None = None
 
 
 PAGES = [
@@ -38,12 +44,24 @@ PAGES = [
     Page("empty basket", "/shop/basket/"),
     Page("basket", "/shop/basket/", shopper=True),
     Page("product, shopping in a cycle", "{variant}", shopper=True),
-    Page("checkout", "/shop/checkout/", shopper=True),
+    Page("storefront", "/{hub}/"),
+    Page("shop", "/{hub}/shop/"),
+    Page("shop, filtered, grouped by producer", "/{hub}/shop/?group=producer&q=a&in_stock=1"),
+    Page("storefront, shopping in a cycle", "/{hub}/", shopper=True),
+    Page("shop, shopping in a cycle", "/{hub}/shop/", shopper=True),
+    Page("checkout: pickup or delivery", "/shop/checkout/", shopper=True,
+         lands_on="/shop/checkout/fulfilment/"),
+    Page("checkout: payment", "/shop/checkout/payment-method/", shopper=True,
+         before=lambda page, base, targets: choose_pickup(page, base)),
+    Page("checkout: review", "/shop/checkout/preview/", shopper=True,
+         before=lambda page, base, targets: choose_payment(page, base)),
+    Page("checkout: confirmation", "/shop/checkout/thank-you/", shopper=True,
+         before=lambda page, base, targets: place_order(page, base, targets)),
     Page("account", "/shop/accounts/profile/", shopper=True),
     Page("account: edit profile", "/shop/accounts/profile/edit/", shopper=True),
     Page("account: orders", "/shop/accounts/orders/", shopper=True),
-    # Next: Page("storefront", "/{hub}/"), Page("shop", "/{hub}/shop/"),
-    # Page("checkout: pickup", ..., shopper=True), Page("order detail", "{order}", shopper=True).
+    # {order} is the order "checkout: confirmation" placed: open, so with its change form.
+    Page("account: order", "/shop/accounts/orders/{order}/", shopper=True),
 ]
 
 
@@ -57,13 +75,14 @@ def demo_targets() -> dict[str, str]:
     return {
         "hub": HUB,
         "cycle": str(cycle.pk),
+        "offer": str(offer.pk),
         "product": (variant.parent or variant).get_absolute_url(),
         "variant": variant.get_absolute_url(),
     }
 
 
 def sign_in_and_fill_basket(page, base: str, targets: dict[str, str]) -> None:
-    """As the demo shopper would: log in, enter the hub's open cycle, add one item."""
+    """As the demo shopper would: log in, add one item from the hub's shop."""
     from oscar.core.loading import get_model
 
     page.goto(f"{base}/shop/accounts/login/")
@@ -71,16 +90,49 @@ def sign_in_and_fill_basket(page, base: str, targets: dict[str, str]) -> None:
     page.fill("#id_login-password", "foodhub-demo")
     page.click("button[name=login_submit]")
     page.wait_for_load_state()
-    page.goto(f"{base}/")
-    page.locator(f"form[action='/shop-in/cycles/{targets['cycle']}/shop/'] button").click()
-    page.wait_for_load_state()
-    page.goto(base + targets["variant"])
-    page.locator("#add_to_basket_form [type=submit]").click()
+    page.goto(f"{base}/{targets['hub']}/shop/?cycle={targets['cycle']}")
+    page.locator(f"#offer-{targets['offer']} [type=submit]").click()
     page.wait_for_load_state()
     basket = get_model("basket", "Basket")
     assert basket.objects.filter(owner__email=SHOPPER, lines__isnull=False).exists(), (
         "the basket is still empty: the pages marked shopper=True would be checked without it"
     )
+
+
+def choose_pickup(page, base: str) -> None:
+    """Checkout step 2 as a shopper does it: the first pickup window, a name."""
+    page.goto(f"{base}/shop/checkout/fulfilment/")
+    page.locator("#fulfilment-form input[name=fulfilment]").first.check()
+    if not page.input_value("#id_name"):
+        page.fill("#id_name", "Camille Dupont")
+    page.locator("#fulfilment-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/shop/checkout/payment-method/"), page.url
+
+
+def choose_payment(page, base: str) -> None:
+    page.goto(f"{base}/shop/checkout/payment-method/")
+    page.locator("#payment-form input[name=payment_method]").first.check()
+    page.locator("#payment-form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/shop/checkout/preview/"), page.url
+
+
+def place_order(page, base: str, targets: dict[str, str]) -> None:
+    """Enough of the basket's product to pass the hub's minimum order, then place it."""
+    from oscar.core.loading import get_model
+
+    page.goto(f"{base}/shop/basket/")
+    page.fill("#id_form-0-quantity", "6")
+    page.locator("#basket_formset [type=submit]").first.click()
+    page.wait_for_load_state()
+    page.goto(f"{base}/shop/checkout/preview/")
+    assert page.locator("#place-order").count() == 1, "the review withholds the order button"
+    page.click("#place-order")
+    page.wait_for_load_state()
+    assert page.url.endswith("/shop/checkout/thank-you/"), page.url
+    order = get_model("order", "Order").objects.filter(user__email=SHOPPER).latest("pk")
+    targets["order"] = order.number
 
 
 def describe(width: int, page: Page, url: str, violations: list[dict]) -> str:
@@ -111,9 +163,14 @@ def test_shopper_pages_have_no_serious_accessibility_violation(
             if shopper:
                 sign_in_and_fill_basket(page, base, targets)
             for entry in (p for p in PAGES if p.shopper == shopper):
+                if entry.before:
+                    entry.before(page, base, targets)
                 url = base + entry.path.format(**targets)
                 response = page.goto(url)
                 assert response.ok, f"{entry.name}: {url} answered {response.status}"
+                expected = base + (entry.lands_on or entry.path).format(**targets)
+                assert page.url.split("?")[0] == expected.split("?")[0], (
+                    f"{entry.name}: {url} led to {page.url}")
                 results = axe.run(page).response
                 serious = [v for v in results["violations"] if v["impact"] in FAILING_IMPACTS]
                 if serious:
