@@ -37,7 +37,7 @@ for _ in $(seq 1 50); do
 done
 echo
 echo "Foodhub is running on http://127.0.0.1:${PORT}  (worker and beat logs in var/log/)"
-echo "  storefront  http://127.0.0.1:${PORT}/          shop  http://127.0.0.1:${PORT}/shop/"
+echo "  storefront  http://127.0.0.1:${PORT}/          a hub  http://127.0.0.1:${PORT}/panier-de-belleville/  (its shop: .../shop/)"
 echo "  pages admin http://127.0.0.1:${PORT}/cms/      API   http://127.0.0.1:${PORT}/api/docs/"
 echo "Press Ctrl-C to stop."
 wait -n "${pids[@]}"
