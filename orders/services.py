@@ -324,7 +324,7 @@ def _refresh_totals(order) -> None:
     order.save(update_fields=["total_excl_tax", "total_incl_tax", "updated_at"])
 
 
-def _goods_total(offers, prices, quantities: dict[int, int]) -> Decimal:
+def _goods_total(prices, quantities: dict[int, int]) -> Decimal:
     return sum((prices[oid].total_incl_tax * q for oid, q in quantities.items()), ZERO)
 
 
@@ -399,7 +399,7 @@ def order_place(
     method = _payment_method(cycle, payment_method_id)
     offers = _offers(cycle, quantities)
     prices = cycle_prices(cycle=cycle, offers=list(offers.values()))
-    _check_minimums(hub=hub, zone=zone, goods_total=_goods_total(offers, prices, quantities),
+    _check_minimums(hub=hub, zone=zone, goods_total=_goods_total(prices, quantities),
                     currency=hub.currency)
     _allocate(offers, quantities)
 
@@ -495,7 +495,7 @@ def order_amend(*, order, lines: list[LineRequest], user, by_manager: bool = Fal
     new_ids = [oid for oid in wanted if oid not in current]
     prices = cycle_prices(cycle=order.cycle, offers=[offers[oid] for oid in new_ids])
     goods = sum((current[oid].unit_price_incl_tax * q for oid, q in wanted.items()
-                 if oid in current), ZERO) + _goods_total(offers, prices, {
+                 if oid in current), ZERO) + _goods_total(prices, {
                      oid: wanted[oid] for oid in new_ids})
     _check_minimums(hub=order.cycle.hub, zone=order.delivery_zone, goods_total=goods,
                     currency=order.currency)
