@@ -316,6 +316,7 @@ class FeeLineSerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.ChoiceField(choices=CycleFee.Kind.choices)
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    vat_rate = serializers.CharField(help_text="Percent, as written: `5.5`, `20`.")
 
 
 class VatLineSerializer(serializers.Serializer):

@@ -1,10 +1,12 @@
 import datetime as dt
+import re
+import unicodedata
 import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -104,6 +106,23 @@ class Hub(models.Model):
         _("VAT number"), max_length=20, blank=True, validators=[validate_vat_number]
     )
     registered_address = models.TextField(_("registered address"), blank=True)
+    # Invoicing: numbers read `<prefix>-<year>-<000123>`; the prefix is fixed once invoices exist.
+    invoice_prefix = models.CharField(
+        _("invoice number prefix"), max_length=10, blank=True,
+        validators=[RegexValidator(r"^[A-Z0-9]{1,10}$", _(
+            "Use 1 to 10 capital letters or digits."))],
+        help_text=_("For example LPB gives LPB-2026-000123. Left empty, it is made from the "
+                    "hub's name."),
+    )
+    email_invoices = models.BooleanField(
+        _("e-mail invoices to shoppers"), default=True,
+        help_text=_("Attach each shopper's invoice to an e-mail when the cycle is processed."),
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("payment terms for business customers (days)"), default=0,
+        validators=[MaxValueValidator(60)],
+        help_text=_("0 means payable on receipt. French law caps terms at 60 days."),
+    )
     guest_checkout = models.BooleanField(
         _("guest checkout allowed"), default=False,
         help_text=_("Untick to require shoppers to log in before ordering."),
@@ -129,6 +148,24 @@ class Hub(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        """The hub's time zone: every date a hub's documents print is local to it."""
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def invoice_number_prefix(self) -> str:
+        """The prefix invoice numbers use: the chosen one, else the initials of the name."""
+        if self.invoice_prefix:
+            return self.invoice_prefix
+        words = [w for w in re.split(r"[^0-9A-Za-z]+", _ascii(self.name)) if w]
+        initials = "".join(w[0] for w in words if len(w) > 2 or w[0].isupper()).upper()
+        return (initials or "INV")[:10]
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 class HubMembership(Membership):

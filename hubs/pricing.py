@@ -64,7 +64,9 @@ class PriceBreakdown:
             "producer_price": f"{self.producer_price:.2f}",
             "markup": f"{self.markup:.2f}",
             "fees": [
-                {"name": f.name, "type": f.type, "amount": f"{f.amount:.2f}"} for f in self.fees
+                {"name": f.name, "type": f.type, "amount": f"{f.amount:.2f}",
+                 "vat_rate": _rate(Decimal(f.vat_rate))}
+                for f in self.fees
             ],
             "vat": [
                 {"rate": _rate(rate), "amount": f"{amount:.2f}"}

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from oscar.core.loading import get_model
 
 from . import selectors
@@ -42,4 +42,49 @@ def order_email_send(*, order_id: int, kind: str) -> bool:
         message.attach_alternative(html, "text/html")
         message.send()
         OrderNote.objects.create(order=order, note_type=SENT_NOTE, message=marker)
+    return True
+
+
+def processing_summary_send(*, cycle_id: int) -> bool:
+    """Tell the hub's managers where the processing of a cycle stands: done (figures, and
+    producers who could not be e-mailed) or blocked (the legal fields to fill in).
+
+    Sent once per outcome: the `done` summary is claimed by a conditional UPDATE of
+    `summary_sent_at`; a `blocked` notice once per list of missing fields (a note)."""
+    from hubs.models import OrderCycle
+
+    from .models import CycleProcessing, Invoice, PurchaseOrder
+
+    processing = CycleProcessing.objects.filter(cycle_id=cycle_id).first()
+    if processing is None or processing.state not in (CycleProcessing.State.DONE,
+                                                      CycleProcessing.State.BLOCKED):
+        return False
+    cycle = OrderCycle.objects.select_related("hub").get(pk=cycle_id)
+    recipients = list(cycle.hub.managers.filter(is_active=True).exclude(email="")
+                      .values_list("email", flat=True).order_by("email"))
+    if not recipients:
+        return False
+    with transaction.atomic():
+        if processing.state == CycleProcessing.State.DONE:
+            claimed = CycleProcessing.objects.filter(
+                pk=processing.pk, summary_sent_at=None).update(summary_sent_at=timezone.now())
+        else:
+            marker = f"blocked:{processing.message}"[:300]
+            claimed = not CycleProcessing.objects.filter(pk=processing.pk,
+                                                         summary_note=marker).exists()
+            CycleProcessing.objects.filter(pk=processing.pk).update(summary_note=marker)
+        if not claimed:
+            return False
+        invoices = Invoice.objects.filter(cycle_id=cycle_id, kind=Invoice.Kind.INVOICE)
+        context = {
+            "cycle": cycle, "hub": cycle.hub, "processing": processing,
+            "invoice_count": invoices.count(),
+            "purchase_orders": list(PurchaseOrder.objects.filter(cycle_id=cycle_id)
+                                    .select_related("producer").order_by("producer__name")),
+            "base_url": settings.FOODHUB_BASE_URL,
+        }
+        with translation.override(cycle.hub.language or "en"):
+            subject = render_to_string("orders/email/processing_subject.txt", context).strip()
+            body = render_to_string("orders/email/processing_body.txt", context)
+        EmailMultiAlternatives(subject=subject, body=body, to=recipients).send()
     return True

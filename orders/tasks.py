@@ -1,10 +1,39 @@
+"""Celery tasks of orders: thin wrappers around services; each is idempotent and safe to retry
+(acks late: a task whose worker died is delivered again)."""
+
 from celery import shared_task
 
-from . import emails
+from . import emails, processing
+
+RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 
 
-@shared_task(name="orders.send_order_email", autoretry_for=(OSError,), retry_backoff=True,
-             max_retries=5)
+@shared_task(name="orders.send_order_email", **RETRY)
 def send_order_email(order_id: int, kind: str) -> bool:
     """E-mail the shopper about their order (placed, amended, cancelled) once per change."""
     return emails.order_email_send(order_id=order_id, kind=kind)
+
+
+@shared_task(name="orders.process_cycle", **RETRY)
+def process_cycle(cycle_id: int) -> str | None:
+    """Process a closed cycle (see orders.processing): freeze, purchase orders, invoices."""
+    result = processing.processing_start(cycle_id=cycle_id)
+    return result.state if result else None
+
+
+@shared_task(name="orders.issue_invoices", **RETRY)
+def issue_invoices(cycle_id: int, order_ids: list[int]) -> int:
+    """Issue, render and e-mail the invoices of a chunk of a cycle's orders."""
+    return processing.invoices_complete(cycle_id=cycle_id, order_ids=order_ids)
+
+
+@shared_task(name="orders.send_processing_summary", **RETRY)
+def send_processing_summary(cycle_id: int) -> bool:
+    """Tell the hub's managers how processing went (once per outcome)."""
+    return emails.processing_summary_send(cycle_id=cycle_id)
+
+
+@shared_task(name="orders.resume_stale_processing")
+def resume_stale_processing() -> list[int]:
+    """Beat: restart processing left behind by a broker outage or a killed worker."""
+    return processing.processing_resume_stale()

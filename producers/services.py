@@ -90,6 +90,17 @@ def producer_member_add(
     return team_services.member_add(team=producer, user=user, role=role, by=by)
 
 
+def stock_consume(*, stockrecord_id: int, quantity: int) -> None:
+    """Turn `quantity` allocated units into sold ones when a cycle is processed: they leave
+    both the stock and the allocation (never below zero). One UPDATE; idempotence is the
+    caller's (orders clears the line's allocation in the same transaction)."""
+    StockRecord = get_model("partner", "StockRecord")
+    StockRecord.objects.filter(pk=stockrecord_id).update(
+        num_in_stock=Greatest(Coalesce(F("num_in_stock"), 0) - quantity, 0),
+        num_allocated=Greatest(Coalesce(F("num_allocated"), 0) - quantity, 0),
+    )
+
+
 def stock_allocate(*, stockrecord_id: int, quantity: int, on_demand: bool | None = None) -> bool:
     """Reserve `quantity` units of a stock record for an order; False when too few are left.
 

@@ -319,6 +319,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "close-due-order-cycles": {"task": "hubs.close_due_order_cycles", "schedule": 60},
     "notify-opened-order-cycles": {"task": "hubs.notify_opened_order_cycles", "schedule": 60},
+    "resume-stale-processing": {"task": "orders.resume_stale_processing", "schedule": 300},
     "clear-expired-sessions": {
         "task": "foodhub.tasks.clear_expired_sessions",
         "schedule": 60 * 60 * 6,

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.order.abstract_models import AbstractLine, AbstractOrder
 
+from producers.models import validate_company_number, validate_vat_number
+
 MONEY = {"max_digits": 12, "decimal_places": 2, "default": Decimal("0.00")}
 
 
@@ -61,7 +63,20 @@ class Order(AbstractOrder):
     # Per-order fees and delivery as charged: [{name, code, excl_tax, vat_rate, tax, incl_tax}].
     fees_breakdown = models.JSONField(_("fees as charged"), default=list, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
+    # A business customer (a company name given) gets a Factur-X invoice with these details.
+    customer_company = models.CharField(_("company name"), max_length=200, blank=True)
+    customer_company_number = models.CharField(
+        _("SIREN / SIRET"), max_length=20, blank=True, validators=[validate_company_number]
+    )
+    customer_vat_number = models.CharField(
+        _("VAT number"), max_length=20, blank=True, validators=[validate_vat_number]
+    )
+    customer_address = models.TextField(_("billing address"), max_length=300, blank=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    @property
+    def is_business(self) -> bool:
+        return bool(self.customer_company)
 
 
 class Line(AbstractLine):

@@ -111,7 +111,8 @@ def test_products_come_with_their_price_breakdown(api, cycle_with_offers):
     breakdown = body["results"][0]["price_breakdown"]
     assert breakdown == {
         "producer_price": "2.40", "markup": "0.24",
-        "fees": [{"name": "Running costs", "type": "item_percent", "amount": "0.12"}],
+        "fees": [{"name": "Running costs", "type": "item_percent", "amount": "0.12",
+                  "vat_rate": "20"}],
         "vat": [{"rate": "5.5", "amount": "0.15"}, {"rate": "20", "amount": "0.02"}],
         "total_incl_tax": "2.93",
     }
