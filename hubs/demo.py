@@ -41,7 +41,7 @@ HUBS = [
         "profile": {
             "legal_name": "Association Le Panier de Belleville", "street": "12 rue Ramponeau",
             "postcode": "75020", "company_number": "73282932000074",
-            "vat_number": "FR40303265045",
+            "vat_number": "FR40303265045", "invoice_prefix": "LPB",
             "registered_address": "12 rue Ramponeau, 75020 Paris",
             "contact_email": "contact@panier-belleville.example.org",
             "minimum_order": Decimal("10"),
@@ -82,6 +82,7 @@ HUBS = [
         "profile": {
             "legal_name": "Riverside Food Hub CLG", "street": "Riverside Community Hall",
             "postcode": "T12 X2Y3", "registered_address": "Riverside Community Hall, Cork",
+            "vat_number": "IE6388047V", "invoice_prefix": "RFH",
             "contact_email": "hello@riverside.example.org", "minimum_order": Decimal("15"),
         },
         "pickup": [
@@ -143,7 +144,7 @@ def _seed_cycles(hub: Hub, spec: dict) -> None:
     The past ones are published but their close is left unclaimed: `orders.demo` places last
     weeks' orders in them (as of when they were open), then closes them through
     `hubs.transitions`, so the close handlers see those orders."""
-    OrderCycle.objects.filter(hub=hub, processed_at=None).delete()
+    OrderCycle.objects.filter(hub=hub).delete()
     zone = ZoneInfo(hub.time_zone)
     today = timezone.now().astimezone(zone).replace(hour=9, minute=0, second=0, microsecond=0)
     current, upcoming, past = spec["cycle_names"]

@@ -148,14 +148,22 @@ class HubProfileForm(_Bootstrap, forms.ModelForm):
         fields = [
             "name", "description", "street", "postcode", "city", "time_zone", "language",
             "contact_email", "phone", "logo", "legal_name", "company_number", "vat_number",
-            "registered_address", "guest_checkout", "order_changes_allowed", "minimum_order",
+            "registered_address", "invoice_prefix", "email_invoices", "payment_terms_days",
+            "guest_checkout", "order_changes_allowed", "minimum_order",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3}),
                    "registered_address": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["payment_terms_days"].required = False
         self._style()
+
+    def clean_payment_terms_days(self) -> int:
+        return self.cleaned_data.get("payment_terms_days") or 0
+
+    def clean_invoice_prefix(self) -> str:
+        return (self.cleaned_data.get("invoice_prefix") or "").strip().upper()
 
 
 class PickupPointForm(_Bootstrap, forms.ModelForm):

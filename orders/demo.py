@@ -6,8 +6,11 @@ its cycle was open, so prices, fee snapshots and stock allocations are what a re
 would have written; then the past cycles are closed through `hubs.transitions`, so the close
 handlers see those orders. No e-mail is sent. A fixed random seed keeps every run alike.
 
+The past cycles are then processed as their close would have (orders frozen, stock consumed,
+purchase orders and invoices issued as of an hour after the close), without e-mails.
+
 Re-runs: `clear()` (run by `foodhub_demo` before any package re-seeds) gives the stock those
-orders hold back and deletes the orders and baskets of the demo hubs' unprocessed cycles,
+orders hold back and deletes the orders, documents and baskets of the demo hubs' cycles,
 which `hubs.demo` then rebuilds.
 """
 
@@ -31,7 +34,15 @@ from hubs.pricing import cycle_offers, cycle_prices
 from producers import services as producer_services
 from producers.demo import demo_user
 
-from . import services
+from . import invoice_documents, invoicing, processing, purchasing, services
+from .models import (
+    CycleProcessing,
+    Invoice,
+    InvoiceBundle,
+    InvoiceCounter,
+    OrderHandover,
+    PurchaseOrder,
+)
 from .strategy import CycleStrategy
 
 Order = get_model("order", "Order")
@@ -102,13 +113,35 @@ BASKETS = [
 
 
 def _demo_cycles():
-    """The demo hubs' cycles that `hubs.demo` rebuilds on every run."""
-    return OrderCycle.objects.filter(hub__slug__in=[h["slug"] for h in HUBS], processed_at=None)
+    """The demo hubs' cycles, which `hubs.demo` rebuilds on every run."""
+    return OrderCycle.objects.filter(hub__slug__in=[h["slug"] for h in HUBS])
+
+
+def _delete_documents(cycles) -> None:
+    """Delete the demo cycles' invoices, purchase orders and bundles, with their files.
+
+    Invoices are immutable and never deleted by the product; demo data is the exception:
+    it is rebuilt on every run, numbering included (the demo hubs' counters restart)."""
+    for model, fields in ((Invoice, ("pdf",)), (PurchaseOrder, ("pdf", "csv")),
+                          (InvoiceBundle, ("file",))):
+        rows = model.objects.filter(cycle__in=cycles)
+        for row in rows.only("pk", *fields):
+            for name in fields:
+                file = getattr(row, name)
+                if file:
+                    file.storage.delete(file.name)
+        if model is Invoice:  # credit notes first: they protect the invoices they cancel
+            rows.filter(corrects__isnull=False).delete()
+        rows.delete()
+    CycleProcessing.objects.filter(cycle__in=cycles).delete()
+    OrderHandover.objects.filter(order__cycle__in=cycles).delete()
+    InvoiceCounter.objects.filter(hub__slug__in=[h["slug"] for h in HUBS]).delete()
 
 
 @transaction.atomic
 def clear() -> None:
-    """Give back the stock the demo cycles' orders hold, then delete those orders and baskets."""
+    """Give back the stock the demo cycles' orders hold, then delete those orders, their
+    documents and baskets."""
     cycles = _demo_cycles()
     held = (
         Line.objects.filter(order__cycle__in=cycles, stockrecord__isnull=False,
@@ -118,8 +151,32 @@ def clear() -> None:
     for row in held:
         producer_services.stock_allocate(stockrecord_id=row["stockrecord_id"],
                                          quantity=-row["held"])
+    _delete_documents(cycles)
     Order.objects.filter(cycle__in=cycles).delete()
     Basket.objects.filter(cycle__in=cycles).delete()
+
+
+def _process(cycle: OrderCycle) -> int:
+    """Process a past cycle here and now, as its close would have an hour after closing:
+    orders frozen, purchase orders and invoices issued and rendered, nothing e-mailed."""
+    when = cycle.closes_at + dt.timedelta(hours=1)
+    processing.orders_freeze(cycle_id=cycle.pk)
+    for producer_id in processing._producer_ids(cycle.pk):
+        po = purchasing.purchase_order_issue(cycle_id=cycle.pk, producer_id=producer_id)
+        purchasing.purchase_order_render(purchase_order_id=po.pk)
+    issued = 0
+    for order_id in (processing._invoiceable(cycle.pk).order_by("date_placed", "pk")
+                     .values_list("pk", flat=True)):
+        invoice = invoicing.invoice_issue(order_id=order_id, now=when)
+        invoice_documents.invoice_render(invoice_id=invoice.pk)
+        issued += 1
+    total = issued + PurchaseOrder.objects.filter(cycle=cycle).count()
+    CycleProcessing.objects.update_or_create(cycle=cycle, defaults={
+        "state": CycleProcessing.State.DONE, "total": total, "done": total,
+        "finished_at": when, "summary_sent_at": when})
+    cycle_transitions.cycle_mark_processed(cycle=cycle)
+    OrderCycle.objects.filter(pk=cycle.pk).update(processed_at=when)
+    return issued
 
 
 class _CycleShop:
@@ -277,10 +334,13 @@ def seed(*, stdout=None) -> dict:
     rng = random.Random(SEED)  # noqa: S311 - the same demo on every run, not security
     users = _shoppers()
     orders = _past_orders(rng, users)
+    past = OrderCycle.objects.filter(hub__slug__in=[FR, EN], processed_at=None,
+                                     close_handled_at__isnull=False).order_by("closes_at")
+    invoices = sum(_process(cycle) for cycle in past.select_related("hub"))
     baskets = _open_baskets(rng, users)
     if stdout:
-        stdout.write(f"  orders: {len(users)} shoppers, {len(orders)} orders in past cycles, "
-                     f"{baskets} open baskets")
+        stdout.write(f"  orders: {len(users)} shoppers, {len(orders)} orders in past cycles "
+                     f"(processed: {invoices} invoices), {baskets} open baskets")
     return {"shopper": users[SHOPPER_EMAIL], "orders": orders}
 
 

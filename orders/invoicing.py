@@ -50,11 +50,14 @@ Order = get_model("order", "Order")
 
 ZERO = Decimal("0.00")
 
-# Hub fields an invoice cannot be issued without (French mentions obligatoires).
+# Hub fields an invoice cannot be issued without (French mentions obligatoires): each entry
+# is satisfied when any of its fields is filled in (a hub outside France has no SIRET but an
+# EU VAT number identifies it).
 REQUIRED_LEGAL_FIELDS = {
-    "legal_name": gettext_lazy("legal name"),
-    "registered_address": gettext_lazy("registered address"),
-    "company_number": gettext_lazy("SIRET / SIREN"),
+    ("legal_name",): gettext_lazy("legal name"),
+    ("registered_address",): gettext_lazy("registered address"),
+    ("company_number", "vat_number"): gettext_lazy("SIRET / SIREN (or, outside France, VAT "
+                                                   "number)"),
 }
 
 
@@ -64,8 +67,8 @@ class InvoicingRefused(ValidationError):
 
 def hub_legal_missing(hub: Hub) -> list[str]:
     """The labels of the legal fields a hub must fill in before it may invoice (empty: none)."""
-    return [str(label) for field, label in REQUIRED_LEGAL_FIELDS.items()
-            if not (getattr(hub, field) or "").strip()]
+    return [str(label) for fields, label in REQUIRED_LEGAL_FIELDS.items()
+            if not any((getattr(hub, field) or "").strip() for field in fields)]
 
 
 def require_invoicing_details(hub: Hub) -> None:

@@ -31,8 +31,9 @@ def test_worked_example_of_the_pricing_doc():
     expected = {
         "producer_price": "14.22", "markup": "1.71",
         "fees": [
-            {"name": "Hub running costs", "type": "item_percent", "amount": "0.43"},
-            {"name": "Packing", "type": "item_flat", "amount": "0.25"},
+            {"name": "Hub running costs", "type": "item_percent", "amount": "0.43",
+             "vat_rate": "20"},
+            {"name": "Packing", "type": "item_flat", "amount": "0.25", "vat_rate": "20"},
         ],
         "vat": [{"rate": "5.5", "amount": "0.88"}, {"rate": "20", "amount": "0.14"}],
         "total_incl_tax": "17.63",
