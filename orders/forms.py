@@ -132,3 +132,44 @@ def window_label(window) -> str:
              else _("Delivery: %(zone)s") % {"zone": window.delivery_zone.name})
     day = date_format(window.date, "D j M")
     return f"{place} — {day} {window.start_time:%H:%M}–{window.end_time:%H:%M}"
+
+
+class CorrectionForm(forms.Form):
+    """A processed order's correction by its hub: one quantity per line, which may only go
+    down (0 removes the line; left empty, the line is kept). `lines`: the order's lines. A
+    line whose product left the cycle has no field (the service names lines by offer)."""
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = [line for line in lines if line.offer_id]
+        for line in self.lines:
+            self.fields[self.line_field(line)] = forms.IntegerField(
+                label=_("Quantity of %(title)s") % {"title": line.title},
+                min_value=0, max_value=line.quantity, initial=line.quantity, required=False,
+                error_messages={
+                    "max_value": _("A quantity can only be lowered after the close (at most "
+                                   "%(limit_value)s)."),
+                    "min_value": _("A quantity cannot be negative."),
+                },
+            )
+
+    @staticmethod
+    def line_field(line) -> str:
+        return f"correct-{line.pk}"
+
+    def line_rows(self):
+        """(line, its bound quantity field) for the template."""
+        return [(line, self[self.line_field(line)]) for line in self.lines]
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not self.line_requests():
+            raise forms.ValidationError(_("Nothing to correct: lower at least one quantity."))
+        return data
+
+    def line_requests(self) -> list[LineRequest]:
+        """The lines that change, as the service reads them."""
+        data = self.cleaned_data
+        return [LineRequest(line.offer_id, data[self.line_field(line)]) for line in self.lines
+                if data.get(self.line_field(line)) is not None
+                and data[self.line_field(line)] != line.quantity]

@@ -14,4 +14,8 @@ urlpatterns = [
          name="order-amend"),
     path("<slug:slug>/cycles/<int:cycle_id>/orders/<str:number>/cancel/",
          hub_views.order_cancel, name="order-cancel"),
+    path("<slug:slug>/cycles/<int:cycle_id>/orders/<str:number>/correct/",
+         hub_views.order_correct, name="order-correct"),
+    path("<slug:slug>/cycles/<int:cycle_id>/orders/<str:number>/invoices/<int:invoice_id>/",
+         hub_views.invoice_download, name="invoice-download"),
 ]

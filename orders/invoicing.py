@@ -15,7 +15,8 @@ cancels, its own number) and, when the order still has lines, a new invoice (rev
 Shape of `data` (amounts are decimal strings; credit notes carry negative amounts):
     seller {name, legal_name, address, company_number, vat_number, email, phone, vat_exempt}
     buyer {name, company, company_number, vat_number, address, email, phone}
-    currency, language, hub {slug, name}, order {number, placed_at}, cycle {id, name}
+    currency, language, hub {slug, name, time_zone}, order {number, placed_at},
+    cycle {id, name}
     delivery {kind, date, place, window}
     lines [{product, producer, quantity, unit, unit_price_excl_tax, vat_rate,
             total_excl_tax, tax, total_incl_tax}]
@@ -23,17 +24,18 @@ Shape of `data` (amounts are decimal strings; credit notes carry negative amount
            total_incl_tax}]
     vat [{rate, base, tax}]          one row per rate, sorted by rate
     totals {excl_tax, tax, incl_tax}
-    payment {method, reference, instructions, paid, terms_days, due_date}
+    payment {method, kind, iban, bic, reference, instructions, paid, terms_days, due_date}
     corrects {number, issued_at}     credit notes only
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,6 +49,7 @@ from . import transitions
 from .models import Invoice, InvoiceCounter, OrderHandover
 
 Order = get_model("order", "Order")
+logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
 
@@ -230,7 +233,7 @@ def invoice_snapshot(order, *, hub: Hub, issued_at: dt.datetime) -> dict:
         "buyer": _buyer(order),
         "currency": order.currency,
         "language": order.language or hub.language,
-        "hub": {"slug": hub.slug, "name": hub.name},
+        "hub": {"slug": hub.slug, "name": hub.name, "time_zone": hub.time_zone},
         "order": {"number": order.number, "placed_at": order.date_placed.isoformat()},
         "cycle": {"id": order.cycle_id, "name": order.cycle.name},
         "delivery": _delivery(order),
@@ -242,6 +245,8 @@ def invoice_snapshot(order, *, hub: Hub, issued_at: dt.datetime) -> dict:
                    "incl_tax": _money(total_excl + total_tax)},
         "payment": {
             "method": order.payment_method_name,
+            # kind (at_pickup, bank_transfer), IBAN and BIC: the Factur-X payment means.
+            **_payment_means(order),
             "reference": order.payment_reference,
             "instructions": order.payment_instructions,
             "paid": _is_paid(order),
@@ -249,6 +254,13 @@ def invoice_snapshot(order, *, hub: Hub, issued_at: dt.datetime) -> dict:
             "due_date": (local.date() + dt.timedelta(days=terms)).isoformat(),
         },
     }
+
+
+def _payment_means(order) -> dict:
+    method = order.payment_method
+    if method is None:
+        return {"kind": "", "iban": "", "bic": ""}
+    return {"kind": method.kind, "iban": method.iban, "bic": method.bic}
 
 
 def _is_paid(order) -> bool:
@@ -287,7 +299,8 @@ def _create(*, hub: Hub, order, kind: str, revision: int, data: dict, issued_at:
 
 
 def _order_for_invoice(order_id: int):
-    return (Order.objects.select_related("cycle__hub", "pickup_window__pickup_point", "user")
+    return (Order.objects.select_related("cycle__hub", "pickup_window__pickup_point", "user",
+                                         "payment_method")
             .prefetch_related("lines__product").get(pk=order_id))
 
 
@@ -346,3 +359,109 @@ def invoice_correct(*, invoice: Invoice, now: dt.datetime | None = None
         new = _create(hub=hub, order=order, kind=Invoice.Kind.INVOICE,
                       revision=invoice.revision + 1, data=data, issued_at=issued_at)
     return credit, new
+
+
+# --- corrections after processing ------------------------------------------------------------
+
+CORRECTABLE = (transitions.PROCESSED, transitions.COLLECTED)
+
+
+def _check_corrections(lines: list, current: dict) -> dict:
+    """{offer id: new quantity} for the lines that change, or a ValidationError: only lower
+    quantities (0 removes the line) of lines the order has, each named once."""
+    wanted: dict = {}
+    seen: set = set()
+    for request in lines:
+        quantity = request.quantity
+        if not isinstance(quantity, int) or isinstance(quantity, bool):
+            raise ValidationError(_("Quantities are whole numbers."))
+        if request.offer_id not in current:
+            raise ValidationError(_("This order has no such line: only its own lines can be "
+                                    "corrected, and no line can be added after the close."))
+        if request.offer_id in seen:
+            raise ValidationError(_("Each line can be corrected only once at a time."))
+        seen.add(request.offer_id)
+        line = current[request.offer_id]
+        if quantity < 0:
+            raise ValidationError(_("A quantity cannot be negative."))
+        if quantity > line.quantity:
+            raise ValidationError(
+                _("%(title)s: a quantity can only be lowered after the close (at most "
+                  "%(n)s).") % {"title": line.title, "n": line.quantity})
+        if quantity != line.quantity:
+            wanted[request.offer_id] = quantity
+    if not wanted:
+        raise ValidationError(_("Nothing to correct: no quantity was lowered."))
+    return wanted
+
+
+@transaction.atomic
+def order_correct(*, order, lines: list, user, now: dt.datetime | None = None
+                  ) -> tuple[Invoice, Invoice | None]:
+    """Correct a processed (or collected) order for its hub's manager: lower quantities or
+    remove lines (a producer was short), never raise or add. Each line keeps the per-unit
+    amounts stored at checkout; the order's totals follow (an order left without lines pays
+    no per-order fee). The invoice in force is cancelled by a credit note and, when lines
+    are left, a new invoice issued (`invoice_correct`); both are rendered and e-mailed to the
+    customer after commit (Celery). An audit note records who changed what.
+
+    `lines`: `services.LineRequest(offer_id, quantity)` for the lines to change (the offer
+    names the line; 0 removes it); lines not listed are kept. Stock is not given back: what
+    was short never reached the hub. Returns (credit note, new invoice or None)."""
+    from hubs.selectors import hubs_for_user
+
+    from . import services
+
+    order = (Order.objects.select_for_update(of=("self",)).select_related("cycle__hub")
+             .get(pk=order.pk))
+    hub = order.cycle.hub if order.cycle_id else None
+    if hub is None or not hubs_for_user(user).filter(pk=hub.pk).exists():
+        raise PermissionDenied(_("Only the hub's managers may correct its orders."))
+    if order.status not in CORRECTABLE:
+        raise ValidationError(_("Only a processed order can be corrected; until the cycle "
+                                "is processed, change the order itself."))
+    invoice = current_invoice(order)
+    if invoice is None:
+        raise ValidationError(_("This order has no invoice in force to correct."))
+    current = {line.offer_id: line for line in order.lines.all() if line.offer_id}
+    wanted = _check_corrections(lines, current)
+    changes = []
+    for offer_id, quantity in sorted(wanted.items()):
+        line = current[offer_id]
+        changes.append(f"{line.title}: {line.quantity} → {quantity}")
+        if quantity == 0:
+            line.delete()
+            continue
+        line.quantity = quantity
+        line.line_price_excl_tax = line.unit_price_excl_tax * quantity
+        line.line_price_incl_tax = line.unit_price_incl_tax * quantity
+        line.line_price_before_discounts_excl_tax = line.line_price_excl_tax
+        line.line_price_before_discounts_incl_tax = line.line_price_incl_tax
+        line.save(update_fields=[
+            "quantity", "line_price_excl_tax", "line_price_incl_tax",
+            "line_price_before_discounts_excl_tax", "line_price_before_discounts_incl_tax"])
+    if not order.lines.exists():  # nothing delivered: no per-order fee either
+        order.surcharges.all().delete()
+        order.fees_breakdown = []
+        order.save(update_fields=["fees_breakdown", "updated_at"])
+    services._refresh_totals(order)
+    credit, new = invoice_correct(invoice=invoice, now=now)
+    numbers = credit.number + (f", {new.number}" if new else "")
+    services._note(order, user=user, message=_(
+        "Corrected by %(who)s after the close: %(changes)s (credit note and invoice: "
+        "%(numbers)s)") % {"who": services._who(user, True), "changes": "; ".join(changes),
+                           "numbers": numbers})
+    ids = [credit.pk] + ([new.pk] if new else [])
+    transaction.on_commit(lambda: _enqueue_documents(ids))
+    return credit, new
+
+
+def _enqueue_documents(invoice_ids: list[int]) -> None:
+    """Render and e-mail corrected documents (Celery). With the broker down they are rendered
+    when first downloaded; the e-mail waits for a rerun of the task."""
+    from . import tasks
+
+    try:
+        tasks.send_invoice_documents.delay(invoice_ids)
+    except Exception:
+        logger.exception("could not enqueue the documents of invoices %s", invoice_ids)

@@ -46,6 +46,9 @@ class InvoiceQuerySet(models.QuerySet):
             raise ValidationError(_("An issued invoice cannot be changed: issue a credit note."))
         return super().update(**kwargs)
 
+    def delete(self):
+        raise ValidationError(_("An issued invoice cannot be deleted: issue a credit note."))
+
 
 class Invoice(models.Model):
     """An invoice or a credit note. Everything printed is in `data` (a snapshot taken at

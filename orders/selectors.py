@@ -557,3 +557,29 @@ def hub_last_processed_fair_share(*, hub) -> dict | None:
         .select_related("hub").order_by("-processed_at", "-pk").first()
     )
     return cycle_fair_share(cycle=cycle) if cycle is not None else None
+
+
+# --- invoices -----------------------------------------------------------------------------------
+
+
+def order_invoices(*, order) -> list:
+    """An order's invoices and credit notes in the order they were numbered (one query), each
+    with `cancelled` (a credit note cancels it) and `in_force`."""
+    from .models import Invoice
+
+    invoices = list(Invoice.objects.filter(order=order).order_by("year", "sequence"))
+    cancelled = {i.corrects_id for i in invoices if i.corrects_id}
+    for invoice in invoices:
+        invoice.cancelled = invoice.pk in cancelled
+        invoice.in_force = not invoice.is_credit_note and not invoice.cancelled
+    return invoices
+
+
+def cycle_invoice(*, cycle, number: str, invoice_id: int):
+    """One invoice or credit note of an order of the cycle; 404 otherwise."""
+    from .models import Invoice
+
+    invoice = Invoice.objects.filter(pk=invoice_id, cycle=cycle, order__number=number).first()
+    if invoice is None:
+        raise Http404
+    return invoice

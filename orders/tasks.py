@@ -3,7 +3,7 @@
 
 from celery import shared_task
 
-from . import emails, processing
+from . import emails, invoice_documents, processing
 
 RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 
@@ -37,3 +37,14 @@ def send_processing_summary(cycle_id: int) -> bool:
 def resume_stale_processing() -> list[int]:
     """Beat: restart processing left behind by a broker outage or a killed worker."""
     return processing.processing_resume_stale()
+
+
+@shared_task(name="orders.send_invoice_documents", **RETRY)
+def send_invoice_documents(invoice_ids: list[int]) -> int:
+    """Render the PDFs of invoices and credit notes issued by a correction and e-mail them to
+    the customer; each is rendered once and sent once (a rerun sends nothing twice)."""
+    sent = 0
+    for invoice_id in invoice_ids:
+        invoice_documents.invoice_render(invoice_id=invoice_id)
+        sent += invoice_documents.invoice_email(invoice_id=invoice_id, force=True)
+    return sent

@@ -151,6 +151,7 @@ def build_world() -> World:
     )
     transitions.cycle_publish(cycle=other_cycle)
     order = _shopper_order(cycle, users["shopper"])
+    invoice = _invoice(hub, order)
 
     product_id = producer.partner.stockrecords.order_by("id").first().product.parent_id
     product_import = ProductImport.objects.create(
@@ -181,11 +182,21 @@ def build_world() -> World:
             "supplier_id": cycle.suppliers.get().id,
             "offer_id": offer.id, "window_id": window.id, "zone_id": zone.id,
             "payment_method_id": pay_at_pickup.id, "order_id": orders["shopper"].id,
-            "producer_order_id": orders["producer"].id,
+            "producer_order_id": orders["producer"].id, "invoice_id": invoice.id,
         },
         order=order,
         tokens={"producer": producer_invitation.token, "hub": hub_invitation.token},
     )
+
+
+def _invoice(hub: Hub, order):
+    """An invoice of the shopper's order (H given the legal details invoices need)."""
+    from orders.invoicing import invoice_issue
+
+    Hub.objects.filter(pk=hub.pk).update(
+        legal_name="Marché H SAS", registered_address="1 rue Haute\n75001 Paris",
+        company_number="73282932000074")
+    return invoice_issue(order_id=order.id)
 
 
 def _shopper_order(cycle: OrderCycle, shopper):

@@ -153,7 +153,19 @@ def world():
         "producer_helper": producer.memberships.get(user=helper),
         "hub_helper": hub.memberships.get(user=helper),
         "order": order, "offer": offer, "window": window, "cash": cash,
+        "invoice": _invoice(hub, order),
     }
+
+
+def _invoice(hub, order):
+    """An invoice of the order, so its download page is fetched too."""
+    from hubs.models import Hub
+    from orders.invoicing import invoice_issue
+
+    Hub.objects.filter(pk=hub.pk).update(
+        legal_name="Marché SAS", registered_address="1 rue\n75001 Paris",
+        company_number="73282932000074")
+    return invoice_issue(order_id=order.pk)
 
 
 # --- what PostgreSQL would refuse ----------------------------------------------------------
@@ -238,6 +250,7 @@ def _kwargs(namespace: str, pattern: URLPattern, world) -> list[dict]:
         "action": "clone",
         "number": world["order"].number,
         "line_id": world["order"].lines.get().pk,
+        "invoice_id": world["invoice"].pk,
     }
     names = list(pattern.pattern.converters)
     unknown = [name for name in names if name not in values]

@@ -178,6 +178,14 @@ PAGES = {
     "hub/<slug:slug>/cycles/<int:cycle_id>/orders/<str:number>/cancel/": Page(
         "/hub/{hub_slug}/cycles/{cycle_id}/orders/{order_number}/cancel/", POST_ONLY, WRITE_H
     ),
+    # a processed order's correction (credit note + new invoice) and its invoices' PDFs
+    "hub/<slug:slug>/cycles/<int:cycle_id>/orders/<str:number>/correct/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/orders/{order_number}/correct/", POST_ONLY, WRITE_H
+    ),
+    (
+        "hub/<slug:slug>/cycles/<int:cycle_id>/orders/<str:number>/invoices/<int:invoice_id>/"
+    ): Page("/hub/{hub_slug}/cycles/{cycle_id}/orders/{order_number}/invoices/{invoice_id}/",
+            MANAGER_H),
     # foodhub: a user's own API tokens (the tenant's: the producer's token)
     "shop/accounts/api-tokens/": Page("/shop/accounts/api-tokens/", SIGNED_IN),
     "shop/accounts/api-tokens/<int:pk>/revoke/": Page(
@@ -353,6 +361,7 @@ def params(world: World) -> dict:
         "producer_token_id": world.ids["producer_token_id"],
         "order_id": world.ids["order_id"],
         "order_number": world.order.number, "order_line_id": world.order.lines.get().id,
+        "invoice_id": world.ids["invoice_id"],
     }
 
 
