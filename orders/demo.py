@@ -131,8 +131,10 @@ def _delete_documents(cycles) -> None:
                 if file:
                     file.storage.delete(file.name)
         if model is Invoice:  # credit notes first: they protect the invoices they cancel
-            rows.filter(corrects__isnull=False).delete()
-        rows.delete()
+            rows.filter(corrects__isnull=False).purge_demo_data()
+            rows.purge_demo_data()
+        else:
+            rows.delete()
     CycleProcessing.objects.filter(cycle__in=cycles).delete()
     OrderHandover.objects.filter(order__cycle__in=cycles).delete()
     InvoiceCounter.objects.filter(hub__slug__in=[h["slug"] for h in HUBS]).delete()

@@ -49,6 +49,11 @@ class InvoiceQuerySet(models.QuerySet):
     def delete(self):
         raise ValidationError(_("An issued invoice cannot be deleted: issue a credit note."))
 
+    def purge_demo_data(self):
+        """Delete these invoices: only for the demo, whose data is rebuilt on every run
+        (orders.demo.clear); the product itself never deletes an invoice."""
+        return super().delete()
+
 
 class Invoice(models.Model):
     """An invoice or a credit note. Everything printed is in `data` (a snapshot taken at
