@@ -1,8 +1,9 @@
-"""Mounted at /hub/ beside hubs.urls: a cycle's orders for the hub's managers."""
+"""Mounted at /hub/ beside hubs.urls: a cycle's orders, packing lists and pickup sheets for
+the hub's managers."""
 
 from django.urls import path
 
-from . import hub_views
+from . import hub_views, packing_views
 
 app_name = "orders_hub"
 urlpatterns = [
@@ -18,4 +19,8 @@ urlpatterns = [
          hub_views.order_correct, name="order-correct"),
     path("<slug:slug>/cycles/<int:cycle_id>/orders/<str:number>/invoices/<int:invoice_id>/",
          hub_views.invoice_download, name="invoice-download"),
+    path("<slug:slug>/cycles/<int:cycle_id>/packing/", packing_views.packing, name="packing"),
+    path("<slug:slug>/cycles/<int:cycle_id>/pickup/", packing_views.pickup, name="pickup"),
+    path("<slug:slug>/cycles/<int:cycle_id>/pickup/mark/", packing_views.pickup_mark,
+         name="pickup-mark"),
 ]

@@ -1,8 +1,9 @@
 """The only writer of an order's status (saleor's style: plain functions).
 
 Pipeline (settings.OSCAR_ORDER_STATUS_PIPELINE): placed → amended → … → processed → collected,
-and placed/amended → cancelled. Oscar's `Order.set_status` checks the pipeline and records an
-`OrderStatusChange` (who saw what, when); these functions add the rule of the cycle.
+and placed/amended → cancelled; collected → processed when the pickup sheet's tick is undone.
+Oscar's `Order.set_status` checks the pipeline and records an `OrderStatusChange` (who saw
+what, when); these functions add the rule of the cycle.
 """
 
 from __future__ import annotations
@@ -53,3 +54,10 @@ def order_mark_processed(*, order) -> None:
 
 def order_mark_collected(*, order) -> None:
     _set(order, COLLECTED)
+
+
+def order_mark_uncollected(*, order) -> None:
+    """Undo `order_mark_collected` (a manager un-ticked "collected" on the pickup sheet)."""
+    if order.status != COLLECTED:
+        raise ValidationError(_("Only a collected order can be marked as not collected."))
+    _set(order, PROCESSED)

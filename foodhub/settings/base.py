@@ -348,7 +348,8 @@ OSCAR_ORDER_STATUS_PIPELINE = {
     "amended": ("amended", "cancelled", "processed"),
     "cancelled": (),
     "processed": ("collected",),
-    "collected": (),
+    # Back to processed when a manager un-ticks "collected" on the pickup sheet.
+    "collected": ("processed",),
 }
 OSCAR_LINE_STATUS_PIPELINE = {
     "placed": ("cancelled", "processed"),

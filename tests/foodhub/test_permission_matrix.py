@@ -186,6 +186,17 @@ PAGES = {
         "hub/<slug:slug>/cycles/<int:cycle_id>/orders/<str:number>/invoices/<int:invoice_id>/"
     ): Page("/hub/{hub_slug}/cycles/{cycle_id}/orders/{order_number}/invoices/{invoice_id}/",
             MANAGER_H),
+    # orders: packing lists and pickup sheets (the cycle is open: a message, nothing ticked)
+    "hub/<slug:slug>/cycles/<int:cycle_id>/packing/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/packing/?by=product", MANAGER_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/pickup/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/pickup/", MANAGER_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/pickup/mark/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/pickup/mark/", POST_ONLY, WRITE_H,
+        data=(("paid", "yes"), ("collected", "yes")),
+    ),
     # foodhub: a user's own API tokens (the tenant's: the producer's token)
     "shop/accounts/api-tokens/": Page("/shop/accounts/api-tokens/", SIGNED_IN),
     "shop/accounts/api-tokens/<int:pk>/revoke/": Page(

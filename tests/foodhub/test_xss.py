@@ -349,6 +349,8 @@ def pages(w):
         ("manager", f"/hub/{h}/cycles/{c}/orders/"),
         ("manager", f"/hub/{h}/cycles/{c}/orders/?q={search}"),
         ("manager", f"/hub/{h}/cycles/{c}/orders/{w.order_number}/"),
+        ("manager", f"/hub/{h}/cycles/{c}/packing/"),
+        ("manager", f"/hub/{h}/cycles/{c}/pickup/"),
         ("shopper", "/shop/accounts/orders/"),
         ("shopper", f"/shop/accounts/orders/{w.order_number}/"),
         ("shopper", "/shop/accounts/profile/"),
@@ -574,3 +576,48 @@ def test_javascript_urls_are_refused_where_urls_are_accepted(client):
     assert "website" in response.context["form"].errors
     producer.refresh_from_db()
     assert producer.website == ""
+
+
+# --- packing lists and pickup sheets: what the customer typed at checkout ---------------------
+
+
+def test_customer_details_are_escaped_on_packing_pages_and_harmless_in_their_pdfs(client,
+                                                                                  world):
+    """A closed cycle whose order carries a payload in every field the customer typed (name,
+    phone, note, delivery address): escaped on the packing lists and the pickup sheet, and
+    printed as plain text in their PDFs."""
+    import io
+
+    from pypdf import PdfReader
+
+    from hubs.transitions import cycle_close_now
+
+    Order = get_model("order", "Order")
+    payload = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
+    window = world.instances["hubs.CycleWindow"][0]
+    Order.objects.filter(number=world.order_number).update(
+        customer_name=f"Eve{payload}"[:120], contact_phone='<svg onload=alert(1)>',
+        customer_note=f"Note{payload}", delivery_address=f"Street{payload}",
+        fulfilment="delivery", pickup_window=window,
+    )
+    cycle_close_now(cycle=world.cycle)
+    client.force_login(world.users["manager"])
+    base = f"/hub/{world.hub.slug}/cycles/{world.cycle.id}"
+    urls = [f"{base}/packing/?by={by}" for by in ("customer", "producer", "product")]
+    urls += [f"{base}/pickup/?sheet=all", f"{base}/pickup/?sheet=window-{window.pk}"]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert_escaped(html, url, {"customer": payload, "phone": "<svg onload=alert(1)>"})
+        if "producer" not in url:
+            assert "Eve&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
+    for url in [f"{base}/packing/?by={by}&format=pdf" for by in ("customer", "product")] + [
+            f"{base}/pickup/?sheet=all&format=pdf"]:
+        response = client.get(url)
+        assert response["Content-Type"] == "application/pdf", url
+        text = "".join(page.extract_text() for page in PdfReader(
+            io.BytesIO(response.content)).pages)
+        assert "Eve<script>alert(1)</script>" in text.replace("\n", ""), url
+        if "customer" in url:
+            assert "Note<script>alert(1)</script>" in text.replace("\n", "")
