@@ -9,6 +9,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from foodhub import account_views, api, views
+from orders import account_urls as orders_account_urls
 from orders import shop_views
 
 api_v1 = [
@@ -47,6 +48,8 @@ urlpatterns = [
     path("shop/accounts/api-tokens/", include(account_views.urls)),
     # The shopper's orders replace Oscar's order history at the same addresses.
     path("shop/accounts/orders/", include("orders.account_urls")),
+    # The shopper's business details (their invoices' company), offered at checkout.
+    path("shop/accounts/business/", include(orders_account_urls.business_urls)),
     # Oscar claims "" for a redirect named "home", so it lives under /shop/.
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
 ]

@@ -26,6 +26,7 @@ from hubs.models import CycleStatus
 from hubs.selectors import cycle_for_manager
 from producers.parsing import ApiIdField, Rfc3339DateTimeField
 
+from . import business as business_rules
 from . import services, transitions
 from .selectors import Order, cycle_named_to, cycle_orders_for_api, shopper_orders
 
@@ -64,6 +65,27 @@ class DeliveryInputSerializer(serializers.Serializer):
     postcode = serializers.CharField(max_length=12)
 
 
+class BusinessSerializer(serializers.Serializer):
+    """A business customer's details, for the order's invoice (`orders.business`)."""
+
+    company_name = serializers.CharField(max_length=business_rules.COMPANY_MAX)
+    company_number = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default="",
+        help_text=_("SIREN (9 digits) or SIRET (14), for a company registered in France."),
+    )
+    vat_number = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default="",
+        help_text=_("EU VAT number with its country prefix: `FR40303265045`."),
+    )
+    billing_address = serializers.CharField(max_length=business_rules.ADDRESS_MAX)
+
+    def validate(self, attrs):
+        try:
+            return business_rules.business_clean(business_rules.Business(**attrs)).as_dict()
+        except DjangoValidationError as exc:
+            raise ApiValidationError(exc.message_dict) from None
+
+
 class OrderCreateSerializer(serializers.Serializer):
     order_cycle = _id_field(_("Give an order cycle id (a whole number)."))
     lines = _lines_field()
@@ -78,6 +100,11 @@ class OrderCreateSerializer(serializers.Serializer):
     payment_method = _id_field(_("Give a payment method id (a whole number)."))
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    business = BusinessSerializer(
+        allow_null=True, required=False,
+        help_text=_("For a business customer: the company the invoice is made out to; null "
+                    "(or left out) for a private customer."),
+    )
 
 
 class OrderAmendSerializer(serializers.Serializer):
@@ -183,6 +210,9 @@ class OrderSerializer(serializers.Serializer):
     delivery = OrderDeliverySerializer(allow_null=True)
     note = serializers.CharField()
     phone = serializers.CharField()
+    business = BusinessSerializer(
+        allow_null=True, help_text=_("The company the invoice is made out to; null for a "
+                                     "private customer."))
     placed_at = Rfc3339DateTimeField()
 
 
@@ -279,6 +309,12 @@ def order_data(order, *, now, customer: bool = False) -> dict:
         "delivery": None,
         "note": order.customer_note,
         "phone": order.contact_phone,
+        "business": {
+            "company_name": order.customer_company,
+            "company_number": order.customer_company_number,
+            "vat_number": order.customer_vat_number,
+            "billing_address": order.customer_address,
+        } if order.is_business else None,
         "placed_at": order.date_placed,
     }
     if order.fulfilment == Order.Fulfilment.DELIVERY:
@@ -302,7 +338,11 @@ def _order_response(order, *, code=status.HTTP_200_OK) -> Response:
 
 def _field_errors(exc: DjangoValidationError) -> ApiValidationError:
     if hasattr(exc, "error_dict"):
-        return ApiValidationError(exc.message_dict)
+        errors = exc.message_dict
+        business = {k: errors.pop(k) for k in business_rules.FIELDS if k in errors}
+        if business:  # the service names the fields; the API nests them as it reads them
+            errors["business"] = business
+        return ApiValidationError(errors)
     return ApiValidationError({"non_field_errors": exc.messages})
 
 
@@ -372,6 +412,8 @@ class OrderList(generics.GenericAPIView):
                 user=request.user,
                 phone=data["phone"],
                 note=data["note"],
+                business=business_rules.Business(**data["business"])
+                if data.get("business") else None,
             )
         except services.OrderShort as exc:
             return _short(exc)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, api_invoices
 
 urlpatterns = [
     path("orders/", api.OrderList.as_view(), name="order-list"),
@@ -10,4 +10,8 @@ urlpatterns = [
     path("orders/<int:order_id>/cancel/", api.OrderCancel.as_view(), name="order-cancel"),
     path("order-cycles/<int:cycle_id>/orders/", api.CycleOrderList.as_view(),
          name="order-cycle-orders"),
+    path("order-cycles/<int:cycle_id>/invoices/", api_invoices.CycleInvoiceList.as_view(),
+         name="order-cycle-invoices"),
+    path("invoices/<int:invoice_id>/pdf/", api_invoices.InvoicePdf.as_view(),
+         name="invoice-pdf"),
 ]

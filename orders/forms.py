@@ -1,9 +1,11 @@
-"""Forms of the order pages: changing an order (shopper and hub manager) and filtering a
-cycle's orders. Typed numbers and ids are read by form fields, never by int()."""
+"""Forms of the order pages: changing an order (shopper and hub manager), filtering a
+cycle's orders, and a business customer's details. Typed numbers and ids are read by form
+fields, never by int()."""
 
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from oscar.templatetags.currency_filters import currency
@@ -11,6 +13,8 @@ from oscar.templatetags.currency_filters import currency
 from producers.parsing import MAX_ID
 
 from . import transitions
+from .business import ADDRESS_MAX, COMPANY_MAX, Business, business_clean
+from .business import FIELDS as BUSINESS_FIELDS
 from .services import MAX_QUANTITY, LineRequest
 
 
@@ -173,3 +177,48 @@ class CorrectionForm(forms.Form):
         return [LineRequest(line.offer_id, data[self.line_field(line)]) for line in self.lines
                 if data.get(self.line_field(line)) is not None
                 and data[self.line_field(line)] != line.quantity]
+
+
+class BusinessDetailsForm(forms.Form):
+    """A business customer's details: the account's business page, and the checkout's payment
+    step (`orders.checkout.forms.PaymentMethodForm`). The checks are
+    `orders.business.business_clean`'s (the service's own), run only when `wants_business`
+    says the details are meant; `cleaned_data["business"]` is then a checked `Business`
+    (None otherwise)."""
+
+    company_name = forms.CharField(
+        label=_("Company name"), max_length=COMPANY_MAX, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    company_number = forms.CharField(
+        label=_("SIREN or SIRET"), max_length=40, required=False,
+        help_text=_("9 or 14 digits, for a company registered in France."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    vat_number = forms.CharField(
+        label=_("VAT number"), max_length=40, required=False,
+        help_text=_("With its country prefix, e.g. FR40303265045."),
+    )
+    billing_address = forms.CharField(
+        label=_("Billing address"), max_length=ADDRESS_MAX, required=False,
+        help_text=_("Printed on your invoices."),
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "billing street-address"}),
+    )
+
+    def wants_business(self, data: dict) -> bool:
+        """Whether the details are given (here: any of them is filled in)."""
+        return any((data.get(name) or "").strip() for name in BUSINESS_FIELDS)
+
+    def clean(self):
+        data = super().clean()
+        data["business"] = None
+        if not self.wants_business(data) or any(name in self.errors
+                                                for name in BUSINESS_FIELDS):
+            return data
+        try:
+            data["business"] = business_clean(
+                Business(**{name: data.get(name) or "" for name in BUSINESS_FIELDS}))
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+        return data

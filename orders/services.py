@@ -32,6 +32,7 @@ from producers import services as producer_services
 from producers.money import round_money
 
 from . import transitions
+from .business import Business, business_clean, order_business_fields
 
 Order = get_model("order", "Order")
 Line = get_model("order", "Line")
@@ -374,15 +375,20 @@ def order_place(
     basket=None,
     now=None,
     notify: bool = True,
+    business: Business | None = None,
 ) -> Order:
     """Place an order in an open cycle, or raise ValidationError (field errors) / OrderShort.
 
     Every price is recomputed here from the cycle's offers; what the shopper's page showed is
     never trusted. Nothing is written unless everything succeeds. `notify=False` sends no
-    e-mail (demo data, imports of past orders).
+    e-mail (demo data, imports of past orders). `business`: the details of a business
+    customer (checked by `orders.business.business_clean`; errors name `company_name`,
+    `company_number`, `vat_number`, `billing_address`), stored on the order for its invoice.
     """
     now = now or timezone.now()
     quantities = _merge(lines)
+    if business is not None:
+        business = business_clean(business)
     cycle = _open_cycle(cycle_id, now)
     hub = cycle.hub
     signed_in = user is not None and getattr(user, "is_authenticated", False)
@@ -430,6 +436,7 @@ def order_place(
         customer_note=note[:500],
         language=(language or translation.get_language() or hub.language)[:10],
         date_placed=now,
+        **order_business_fields(business),
     )
     # Lines and charges in one INSERT each; the totals are theirs, summed here (as
     # `_refresh_totals` would read them back), and written with the number in one UPDATE.

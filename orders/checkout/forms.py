@@ -1,4 +1,5 @@
-"""The checkout's forms: who orders (guests), how the order is fulfilled, how it is paid.
+"""The checkout's forms: who orders (guests), how the order is fulfilled, how it is paid (and
+the business details of a business customer).
 
 Choices are built from the basket's cycle (`orders.selectors.checkout_choices`), so a window
 of another cycle or a payment method of another hub is not a valid choice: a tampered value
@@ -12,6 +13,8 @@ from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import time as time_filter
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from orders.forms import BusinessDetailsForm
 
 DELIVERY = "delivery"
 PICKUP_PREFIX = "pickup-"
@@ -125,7 +128,10 @@ class FulfilmentForm(forms.Form):
         return data
 
 
-class PaymentMethodForm(forms.Form):
+class PaymentMethodForm(BusinessDetailsForm):
+    """How the order is paid and, for a business customer ("I am buying for a business"),
+    the details its invoice is made out to, optionally saved to the shopper's account."""
+
     payment_method = forms.ChoiceField(
         label=gettext_lazy("How do you pay?"), widget=RADIOS,
         error_messages={
@@ -133,19 +139,33 @@ class PaymentMethodForm(forms.Form):
             "invalid_choice": gettext_lazy("Choose one of the payment methods listed here."),
         },
     )
+    is_business = forms.BooleanField(
+        label=gettext_lazy("I am buying for a business"), required=False,
+        help_text=gettext_lazy("Your invoice is then made out to the company below."),
+    )
+    save_business = forms.BooleanField(
+        label=gettext_lazy("Save these details in my account for my next orders"),
+        required=False,
+    )
 
-    def __init__(self, *args, methods, **kwargs):
+    def __init__(self, *args, methods, can_save: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.methods = {str(method.pk): method for method in methods}
         self.fields["payment_method"].choices = [
             (value, method.name) for value, method in self.methods.items()]
+        if not can_save:  # guests have no account to save them in
+            del self.fields["save_business"]
 
     def options(self):
         """(radio, method) for each payment method, for the template."""
         return [(radio, self.methods[radio.data["value"]])
                 for radio in self["payment_method"]]
 
+    def wants_business(self, data: dict) -> bool:
+        return bool(data.get("is_business"))
+
     def clean(self):
         data = super().clean()
         data["method"] = self.methods.get(data.get("payment_method"))
+        data["save_business"] = bool(data.get("save_business")) and data["business"] is not None
         return data

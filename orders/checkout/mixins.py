@@ -31,6 +31,8 @@ from oscar.core.loading import get_class, get_model
 
 from hubs.models import CycleStatus, OrderCycle
 from orders import selectors, services
+from orders.business import FIELDS as BUSINESS_FIELDS
+from orders.business import Business, customer_profile_save
 
 CheckoutSessionMixin = get_class("checkout.session", "CheckoutSessionMixin")
 Basket = get_model("basket", "Basket")
@@ -43,6 +45,7 @@ STEP_OF_FIELD = {
     "pickup_window": "checkout:fulfilment",
     "delivery": "checkout:fulfilment",
     "payment_method": "checkout:payment-method",
+    **dict.fromkeys(BUSINESS_FIELDS, "checkout:payment-method"),
 }
 
 
@@ -101,6 +104,14 @@ class CycleCheckoutMixin(CheckoutSessionMixin):
     @cached_property
     def payment_method(self):
         return self.choices.payment_method(self.checkout_session.payment_method())
+
+    @cached_property
+    def business(self) -> Business | None:
+        """The business details given at the payment step (None: a private customer)."""
+        data = self.checkout_session.business()
+        if not data.get("company_name"):
+            return None
+        return Business(**{name: data.get(name) or "" for name in BUSINESS_FIELDS})
 
     @cached_property
     def review(self) -> selectors.BasketReview:
@@ -199,7 +210,7 @@ class OrderPlacementMixin:
                 delivery = services.Delivery(zone_id=fulfilment["zone"].pk,
                                              address=fulfilment["address"],
                                              postcode=fulfilment["postcode"])
-            return services.order_place(
+            order = services.order_place(
                 cycle_id=self.cycle.pk,
                 lines=[services.LineRequest(line.offer_id, line.quantity)
                        for line in self.review.lines],
@@ -214,7 +225,12 @@ class OrderPlacementMixin:
                 note=fulfilment["note"],
                 language=translation.get_language() or "",
                 basket=basket,
+                business=self.business,
             )
+            if self.business is not None and user.is_authenticated and (
+                    self.checkout_session.business().get("save")):
+                customer_profile_save(user=user, business=self.business)
+            return order
 
     def handle_place_order(self):
         try:

@@ -12,6 +12,8 @@ from django.views import generic
 from oscar.apps.checkout import signals
 
 from orders import selectors
+from orders.business import Business
+from orders.invoice_selectors import customer_profile
 
 from .forms import DELIVERY, PICKUP_PREFIX, FulfilmentForm, GuestForm, PaymentMethodForm
 from .mixins import CycleCheckoutMixin, OrderPlacementMixin, login_url
@@ -107,14 +109,28 @@ class PaymentMethodView(CycleCheckoutMixin, generic.FormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         kwargs["methods"] = self.choices.payment_methods
+        kwargs["can_save"] = self.request.user.is_authenticated
         return kwargs
 
     def get_initial(self):
+        """The choices made earlier in this checkout; else the business details saved in the
+        shopper's account (ticked: a shopper who saved them usually buys for the business)."""
         method = self.payment_method
-        return {"payment_method": str(method.pk)} if method else {}
+        initial = {"payment_method": str(method.pk)} if method else {}
+        saved = self.checkout_session.business()
+        business = self.business or (None if saved else Business.from_profile(
+            customer_profile(user=self.request.user)))
+        if business is not None:
+            initial.update(business.as_dict(), is_business=True,
+                           save_business=bool(saved.get("save")))
+        return initial
 
     def form_valid(self, form):
-        self.checkout_session.pay_by(form.cleaned_data["method"].pk)
+        data = form.cleaned_data
+        self.checkout_session.pay_by(data["method"].pk)
+        business = data["business"]
+        self.checkout_session.set_business(business.as_dict() if business else None,
+                                           save=data["save_business"])
         return super().form_valid(form)
 
 
@@ -128,7 +144,7 @@ class PreviewView(CycleCheckoutMixin, OrderPlacementMixin, generic.TemplateView)
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(review=self.review, fulfilment=self.fulfilment,
-                       payment_method=self.payment_method)
+                       payment_method=self.payment_method, business=self.business)
         return context
 
     def post(self, request, *args, **kwargs):

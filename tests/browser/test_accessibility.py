@@ -60,6 +60,7 @@ PAGES = [
     Page("account", "/shop/accounts/profile/", shopper=True),
     Page("account: edit profile", "/shop/accounts/profile/edit/", shopper=True),
     Page("account: orders", "/shop/accounts/orders/", shopper=True),
+    Page("account: business details", "/shop/accounts/business/", shopper=True),
     # {order} is the order "checkout: confirmation" placed: open, so with its change form.
     Page("account: order", "/shop/accounts/orders/{order}/", shopper=True),
 ]

@@ -9,6 +9,8 @@ member pages and member API as if they did not exist (404).
 H's open cycle takes orders (a pickup window, a delivery zone, pay at pickup): the shopper has
 placed one (`ids["order_id"]`, everyone else's 404), and so has the producer member, shopping
 like anyone (`ids["producer_order_id"]`, what the fuzzer amends and cancels as that role).
+H has invoiced the shopper's order (`ids["invoice_id"]`, its PDF rendered): the shopper and
+H's managers download it, everyone else gets 404.
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ class World:
     ids: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)  # pending invitations to A and H
     order: object = None  # the shopper's order in H's open cycle (a pickup, paid at pickup)
+    invoice: object = None  # H's invoice of the shopper's other order (`ids["order_id"]`)
 
     def user(self, role: str):
         return self.users.get(role)
@@ -185,18 +188,9 @@ def build_world() -> World:
             "producer_order_id": orders["producer"].id, "invoice_id": invoice.id,
         },
         order=order,
+        invoice=invoice,
         tokens={"producer": producer_invitation.token, "hub": hub_invitation.token},
     )
-
-
-def _invoice(hub: Hub, order):
-    """An invoice of the shopper's order (H given the legal details invoices need)."""
-    from orders.invoicing import invoice_issue
-
-    Hub.objects.filter(pk=hub.pk).update(
-        legal_name="Marché H SAS", registered_address="1 rue Haute\n75001 Paris",
-        company_number="73282932000074")
-    return invoice_issue(order_id=order.id)
 
 
 def _shopper_order(cycle: OrderCycle, shopper):
@@ -215,4 +209,28 @@ def _shopper_order(cycle: OrderCycle, shopper):
     return order_place(
         cycle_id=cycle.id, lines=[LineRequest(offer.id, 1)], payment_method_id=method.id,
         pickup_window_id=window.id, user=shopper,
+    )
+
+
+def _invoice(hub: Hub, order):
+    """H's invoice of the shopper's order, as processing leaves it (numbered, snapshotted,
+    its PDF written): made directly, so the world needs no closed cycle nor WeasyPrint. H
+    gets the legal details invoices need (corrections check them)."""
+    from orders.invoicing import invoice_snapshot
+    from orders.models import Invoice
+
+    Hub.objects.filter(pk=hub.pk).update(
+        legal_name="Marché H SAS", registered_address="1 rue Haute\n75001 Paris",
+        company_number="73282932000074")
+    hub.refresh_from_db()
+    now = timezone.now()
+    data = invoice_snapshot(order, hub=hub, issued_at=now)
+    return Invoice.objects.create(
+        hub=hub, cycle=order.cycle, order=order, year=now.year, sequence=1,
+        number=f"MH-{now.year}-000001", issued_at=now, customer_name=data["buyer"]["name"],
+        total_excl_tax=Decimal(data["totals"]["excl_tax"]),
+        total_tax=Decimal(data["totals"]["tax"]),
+        total_incl_tax=Decimal(data["totals"]["incl_tax"]), data=data,
+        pdf=ContentFile(b"%PDF-1.4\n% an invoice\n%%EOF\n", name="invoice.pdf"),
+        pdf_rendered_at=now,
     )

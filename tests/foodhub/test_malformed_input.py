@@ -61,7 +61,7 @@ API_ONE_AT_A_TIME = [99999999999999999999, RAW_1E999999, {}, []]
 AREAS = ("producers", "hubs", "hubs_producer", "orders_producer", "orders_hub",
          "orders_account")
 API_PREFIXES = ("/api/v1/producers/", "/api/v1/hubs/", "/api/v1/order-cycles/",
-                "/api/v1/relationships/", "/api/v1/orders/")
+                "/api/v1/relationships/", "/api/v1/orders/", "/api/v1/invoices/")
 
 
 # --- the objects, owned by one user -----------------------------------------------------------
@@ -551,7 +551,7 @@ def _path_values(path: str, world) -> dict:
         "import_id": world["import"].pk, "hub_id": world["hub"].pk,
         "cycle_id": world["cycle"].pk, "link_id": world["link"].pk,
         "team_id": world[team].pk, "member_id": world[f"{team}_helper"].pk,
-        "order_id": world["order"].pk,
+        "order_id": world["order"].pk, "invoice_id": 0,
     }
 
 

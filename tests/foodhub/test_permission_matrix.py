@@ -217,6 +217,15 @@ PAGES = {
     "shop/accounts/orders/<str:number>/cancel/": Page(
         "/shop/accounts/orders/{order_number}/cancel/", POST_ONLY, WRITE_SHOPPER
     ),
+    # An invoice of the shopper's order: its PDF, to the shopper alone (account pages).
+    "shop/accounts/orders/<str:number>/invoices/<int:invoice_id>/": Page(
+        "/shop/accounts/orders/{invoiced_order_number}/invoices/{invoice_id}/", SHOPPER_OWN
+    ),
+    # Each user's own business details (saving writes only theirs).
+    "shop/accounts/business/": Page(
+        "/shop/accounts/business/", SIGNED_IN, post="login 302 302 302 302 302 302",
+        data=(("company_name", "Coop SARL"), ("billing_address", "3 place du Marché")),
+    ),
     # Oscar's line page (and its "buy again"): back to the order.
     "shop/accounts/orders/<str:number>/<int:line_id>/": Page(
         "/shop/accounts/orders/{order_number}/{order_line_id}/",
@@ -355,6 +364,9 @@ API = {
     "PATCH /api/v1/orders/{order_id}/": Api("401 200 404 404 404 404 404", "amend"),
     "POST /api/v1/orders/{order_id}/cancel/": Api("401 200 404 404 404 404 404"),
     "GET /api/v1/order-cycles/{cycle_id}/orders/": Api("401 404 404 404 200 404 200"),
+    # invoices: a cycle's for its hub's managers; a PDF for them and the order's shopper.
+    "GET /api/v1/order-cycles/{cycle_id}/invoices/": Api("401 404 404 404 200 404 200"),
+    "GET /api/v1/invoices/{invoice_id}/pdf/": Api("401 200 404 404 200 404 200"),
 }
 
 
@@ -373,6 +385,7 @@ def params(world: World) -> dict:
         "order_id": world.ids["order_id"],
         "order_number": world.order.number, "order_line_id": world.order.lines.get().id,
         "invoice_id": world.ids["invoice_id"],
+        "invoiced_order_number": world.invoice.order.number,
     }
 
 

@@ -32,6 +32,7 @@ from hubs.models import (
     PickupPoint,
 )
 from hubs.services import hub_manager_add, hub_supplier_link, relationship_request
+from orders.models import CustomerProfile
 from orders.services import order_link_cycle
 from producers.catalogue_services import catalogue_upsert
 from producers.models import ProducerInvitation, ProducerPhoto, ProductImport
@@ -78,6 +79,8 @@ COVERED = {
     "hubs.CycleSupplier": ["dropoff_place", "dropoff_instructions"],
     "hubs.CycleFee": ["name"],
     "hubs.HubInvitation": ["email"],
+    "orders.CustomerProfile": ["company_name", "company_number", "vat_number",
+                               "billing_address"],
     "auth.User": ["username", "first_name", "last_name", "email"],
     "address.UserAddress": [
         "first_name", "last_name", "line1", "line2", "line3", "line4", "state", "postcode",
@@ -294,6 +297,9 @@ def world(client):
     )
     w.address = address
     w.add(address)
+    # The shopper's business details (their account page; prefilled at checkout).
+    w.add(CustomerProfile.objects.create(user=shopper, company_name="Coop",
+                                         billing_address="1 rue"))
 
     w.store_payloads()
     ProductImport.objects.filter(pk=w.invalid_import.pk).update(errors=[
@@ -354,6 +360,7 @@ def pages(w):
         ("shopper", "/shop/accounts/orders/"),
         ("shopper", f"/shop/accounts/orders/{w.order_number}/"),
         ("shopper", "/shop/accounts/profile/"),
+        ("shopper", "/shop/accounts/business/"),
         ("shopper", "/shop/accounts/addresses/"),
         ("shopper", f"/shop/accounts/addresses/{w.address.pk}/"),
         ("shopper", "/producer/"),
