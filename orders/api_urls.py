@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, api_reports
 
 urlpatterns = [
     path("orders/", api.OrderList.as_view(), name="order-list"),
@@ -10,4 +10,12 @@ urlpatterns = [
     path("orders/<int:order_id>/cancel/", api.OrderCancel.as_view(), name="order-cancel"),
     path("order-cycles/<int:cycle_id>/orders/", api.CycleOrderList.as_view(),
          name="order-cycle-orders"),
+    path("order-cycles/<int:cycle_id>/reports/supplier-totals/",
+         api_reports.SupplierTotalsReport.as_view(), name="order-cycle-report-supplier-totals"),
+    path("order-cycles/<int:cycle_id>/reports/customer-totals/",
+         api_reports.CustomerTotalsReport.as_view(), name="order-cycle-report-customer-totals"),
+    path("order-cycles/<int:cycle_id>/reports/fees/", api_reports.FeesReport.as_view(),
+         name="order-cycle-report-fees"),
+    path("order-cycles/<int:cycle_id>/reports/vat/", api_reports.VatReport.as_view(),
+         name="order-cycle-report-vat"),
 ]

@@ -1,8 +1,9 @@
-"""Mounted at /hub/ beside hubs.urls: a cycle's orders for the hub's managers."""
+"""Mounted at /hub/ beside hubs.urls: a cycle's orders and the hub's reports, for the hub's
+managers."""
 
 from django.urls import path
 
-from . import hub_views
+from . import hub_views, report_views
 
 app_name = "orders_hub"
 urlpatterns = [
@@ -14,4 +15,5 @@ urlpatterns = [
          name="order-amend"),
     path("<slug:slug>/cycles/<int:cycle_id>/orders/<str:number>/cancel/",
          hub_views.order_cancel, name="order-cancel"),
+    path("<slug:slug>/reports/", report_views.hub_reports, name="reports"),
 ]

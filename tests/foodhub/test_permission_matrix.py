@@ -125,6 +125,8 @@ PAGES = {
     "producer/<slug:slug>/cycles/": Page("/producer/{producer_slug}/cycles/", MEMBER_A),
     "producer/<slug:slug>/sales/": Page("/producer/{producer_slug}/sales/", MEMBER_A),
     "producer/<slug:slug>/prepare/": Page("/producer/{producer_slug}/prepare/", MEMBER_A),
+    # orders: a producer's own supplier totals
+    "producer/<slug:slug>/reports/": Page("/producer/{producer_slug}/reports/", MEMBER_A),
     # hubs (H)
     "hub/": Page("/hub/", SIGNED_IN),
     "hub/invitations/<str:token>/": Page(
@@ -178,6 +180,8 @@ PAGES = {
     "hub/<slug:slug>/cycles/<int:cycle_id>/orders/<str:number>/cancel/": Page(
         "/hub/{hub_slug}/cycles/{cycle_id}/orders/{order_number}/cancel/", POST_ONLY, WRITE_H
     ),
+    # orders: the hub's reports (figures of its cycles)
+    "hub/<slug:slug>/reports/": Page("/hub/{hub_slug}/reports/", MANAGER_H),
     # foodhub: a user's own API tokens (the tenant's: the producer's token)
     "shop/accounts/api-tokens/": Page("/shop/accounts/api-tokens/", SIGNED_IN),
     "shop/accounts/api-tokens/<int:pk>/revoke/": Page(
@@ -336,6 +340,13 @@ API = {
     "PATCH /api/v1/orders/{order_id}/": Api("401 200 404 404 404 404 404", "amend"),
     "POST /api/v1/orders/{order_id}/cancel/": Api("401 200 404 404 404 404 404"),
     "GET /api/v1/order-cycles/{cycle_id}/orders/": Api("401 404 404 404 200 404 200"),
+    # a cycle's reports: its hub's managers only (JSON here; files are the same view)
+    "GET /api/v1/order-cycles/{cycle_id}/reports/supplier-totals/": Api(
+        "401 404 404 404 200 404 200"),
+    "GET /api/v1/order-cycles/{cycle_id}/reports/customer-totals/": Api(
+        "401 404 404 404 200 404 200"),
+    "GET /api/v1/order-cycles/{cycle_id}/reports/fees/": Api("401 404 404 404 200 404 200"),
+    "GET /api/v1/order-cycles/{cycle_id}/reports/vat/": Api("401 404 404 404 200 404 200"),
 }
 
 
