@@ -143,7 +143,11 @@ def _rate(value) -> Decimal:
 
 
 def _money(value) -> Decimal:
-    return round_money(Decimal(value if value is not None else 0))
+    if value is None:
+        return ZERO
+    if isinstance(value, Decimal) and value.as_tuple().exponent == -2:
+        return value  # already in cents (PostgreSQL's sums of cents)
+    return round_money(Decimal(value))
 
 
 def _cents(value) -> Decimal:
@@ -368,8 +372,9 @@ def supplier_totals(*, filters: ReportFilters, by_product: bool = False) -> Repo
     rows = []
     for row in (report_lines(filters).values(**group)
                 .annotate(line_name=Max("partner_name"), **_line_sums())):
-        out = {"producer_id": row["producer_id"], "producer": _producer_name(row),
-               **_line_figures(row)}
+        figures = _line_figures(row)
+        del figures["goods"]  # shown as producer price and markup
+        out = {"producer_id": row["producer_id"], "producer": _producer_name(row), **figures}
         if by_product:
             out |= {"product": row["line_title"], "sku": row["line_sku"]}
         rows.append(out)
@@ -389,17 +394,10 @@ def supplier_totals(*, filters: ReportFilters, by_product: bool = False) -> Repo
     )
 
 
-def _customer(order: dict) -> str:
-    full = f"{order['user__first_name'] or ''} {order['user__last_name'] or ''}".strip()
-    name = order["customer_name"] or full or order["email"]
-    return f"{name} ({order['customer_company']})" if order["customer_company"] else name
-
-
-def _place(order: dict) -> str:
-    if order["fulfilment"] == Order.Fulfilment.DELIVERY:
-        zone = order["delivery_zone__name"]
+def _place(fulfilment: str, point: str | None, zone: str | None) -> str:
+    if fulfilment == Order.Fulfilment.DELIVERY:
         return _("Delivery: %(zone)s") % {"zone": zone} if zone else _("Delivery")
-    return order["pickup_window__pickup_point__name"] or ""
+    return point or ""
 
 
 def customer_totals(*, filters: ReportFilters) -> Report:
@@ -407,7 +405,9 @@ def customer_totals(*, filters: ReportFilters) -> Report:
     markup), fees (item fees and per-order fees and delivery), VAT and total incl. VAT, which
     is the order's total and its invoice's. Three queries."""
     lines = report_lines(filters)
-    sums = {row["order_id"]: row for row in lines.values("order_id").annotate(**_line_sums())}
+    sums = {row["order_id"]: row for row in lines.values("order_id").annotate(
+        goods=_times_quantity("unit_producer_price", "unit_markup"),
+        fees=_times_quantity("unit_fees"), vat=_times_quantity("unit_tax"))}
     fees: dict[int, tuple[Decimal, Decimal]] = {}
     fee_orders = _fee_orders(filters)
     if fee_orders is not None:
@@ -415,27 +415,33 @@ def customer_totals(*, filters: ReportFilters) -> Report:
                 fee_orders, column="fees_breakdown", key=None, texts=(),
                 cents=("excl_tax", "tax"), by_row=True):
             fees[order_id] = (_cents(excl_tax), _cents(tax))
-    orders = Order.objects.filter(pk__in=lines.values("order_id")).values(
+    orders = Order.objects.filter(pk__in=lines.values("order_id")).values_list(
         "pk", "number", "cycle_id", "cycle__name", "customer_name", "customer_company",
-        "user__first_name", "user__last_name", "fulfilment", "pickup_window__pickup_point__name",
-        "delivery_zone__name", "date_placed", email=F("user__email"), guest=F("guest_email"),
+        "user__first_name", "user__last_name", "user__email", "guest_email", "fulfilment",
+        "pickup_window__pickup_point__name", "delivery_zone__name",
     ).order_by()
+    places: dict[tuple, str] = {}  # translated once per place, not once per order
+    no_fees = (ZERO, ZERO)
     rows = []
-    for order in orders:
-        order["email"] = order["email"] or order["guest"] or ""
-        line = _line_figures(sums.get(order["pk"], {}))
-        fee_excl, fee_tax = fees.get(order["pk"], (ZERO, ZERO))
-        goods, fees_excl, vat = line["goods"], line["fees"] + fee_excl, line["vat"] + fee_tax
+    for (pk, number, cycle_id, cycle_name, name, company, first, last, email, guest,
+         fulfilment, point, zone) in orders:
+        line = sums.get(pk, {})
+        fee_excl, fee_tax = fees.get(pk, no_fees)
+        goods = _money(line.get("goods"))
+        fees_excl = _money(line.get("fees")) + fee_excl
+        vat = _money(line.get("vat")) + fee_tax
+        place = places.get((fulfilment, point, zone))
+        if place is None:
+            place = places[(fulfilment, point, zone)] = _place(fulfilment, point, zone)
+        email = email or guest or ""
+        customer = name or f"{first or ''} {last or ''}".strip() or email
         rows.append({
-            "order_id": order["pk"], "order": order["number"], "cycle_id": order["cycle_id"],
-            "cycle": order["cycle__name"], "customer": _customer(order), "email": order["email"],
-            "place": _place(order), "goods": goods, "fees": fees_excl,
-            "excl_tax": goods + fees_excl, "vat": vat, "incl_tax": goods + fees_excl + vat,
-            "_sort": (order["date_placed"], order["pk"]),
+            "order_id": pk, "order": number, "cycle_id": cycle_id, "cycle": cycle_name,
+            "customer": f"{customer} ({company})" if company else customer, "email": email,
+            "place": place, "goods": goods, "fees": fees_excl, "excl_tax": goods + fees_excl,
+            "vat": vat, "incl_tax": goods + fees_excl + vat,
         })
-    rows.sort(key=lambda r: (r["customer"].casefold(), r["_sort"]))
-    for row in rows:
-        del row["_sort"]
+    rows.sort(key=lambda r: (r["customer"].casefold(), r["order_id"]))
     columns = (
         Column("order", str(gettext_lazy("Order"))),
         Column("customer", str(gettext_lazy("Customer"))),
