@@ -11,6 +11,10 @@
    foodhub_bench_orders); otherwise its last figures are kept;
 5. a hub's shop page at 1,000 and 10,000 offers (`bench/shop_page.py`, issue 9), in its own
    database.
+6. the reports of a processed cycle of 10,000 orders x 8 lines on PostgreSQL
+   (`bench/reports.py`, data by `bench/close_data.py`), when a server answers at
+   BENCH_REPORTS_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
+   foodhub_bench_reports); otherwise its last figures are kept.
 
 `make bench` then runs `bench/lighthouse.py` (Lighthouse scores of the shopper pages), which
 writes its own section of docs/performance.md; this script keeps that section.
@@ -279,6 +283,7 @@ def main() -> int:
     hostile = bench_hostile(env)
     write_report(results, imported, hostile)
     orders_failed = bench_order_placement()
+    reports_failed = bench_reports()
     print("==> The shop page at 1,000 and 10,000 offers")
     from bench.shop_page import run as shop_run
     from bench.shop_page import section, write_section
@@ -290,7 +295,7 @@ def main() -> int:
           f"peak {imported['peak_mb']:.0f} MB")
     for name, figures in hostile.items():
         print(f"{name:<62} +{figures['growth_mb']:5.0f} MB  {figures['message'][:60]}")
-    return 1 if orders_failed else 0
+    return 1 if orders_failed or reports_failed else 0
 
 
 def bench_order_placement() -> bool:
@@ -306,6 +311,23 @@ def bench_order_placement() -> bool:
     print("==> Order placement on PostgreSQL (service, then HTTP)")
     return subprocess.run(
         [sys.executable, "bench/order_placement.py", "--http", "--write", "--database-url", url],
+        cwd=ROOT,
+    ).returncode != 0
+
+
+def bench_reports() -> bool:
+    """Run bench/reports.py (its own database); True if it failed."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from bench import order_placement, reports
+
+    url = os.environ.get("BENCH_REPORTS_DATABASE_URL", reports.DEFAULT_DATABASE_URL)
+    if not order_placement.postgres_answers(url):
+        print(f"==> Reports skipped: no PostgreSQL at {url} (last figures kept)")
+        return False
+    print("==> Reports of 10,000 orders x 8 lines on PostgreSQL")
+    return subprocess.run(
+        [sys.executable, "bench/reports.py", "--reuse", "--write", "--database-url", url],
         cwd=ROOT,
     ).returncode != 0
 
@@ -375,8 +397,10 @@ grew above what it held before the file (Django, Oscar and Wagtail loaded: about
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from bench.order_placement import kept_section
+    from bench.reports import kept_section as kept_reports
 
-    kept = kept_section()  # written by bench/order_placement.py, kept until it runs again
+    # Written by bench/order_placement.py and bench/reports.py, kept until they run again.
+    kept = kept_section() + kept_reports()
     (ROOT / "docs").mkdir(exist_ok=True)
     path = ROOT / "docs" / "performance.md"
     from bench.lighthouse import existing_section

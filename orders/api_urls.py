@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_invoices
+from . import api, api_invoices, api_reports
 
 urlpatterns = [
     path("orders/", api.OrderList.as_view(), name="order-list"),
@@ -14,4 +14,12 @@ urlpatterns = [
          name="order-cycle-invoices"),
     path("invoices/<int:invoice_id>/pdf/", api_invoices.InvoicePdf.as_view(),
          name="invoice-pdf"),
+    path("order-cycles/<int:cycle_id>/reports/supplier-totals/",
+         api_reports.SupplierTotalsReport.as_view(), name="order-cycle-report-supplier-totals"),
+    path("order-cycles/<int:cycle_id>/reports/customer-totals/",
+         api_reports.CustomerTotalsReport.as_view(), name="order-cycle-report-customer-totals"),
+    path("order-cycles/<int:cycle_id>/reports/fees/", api_reports.FeesReport.as_view(),
+         name="order-cycle-report-fees"),
+    path("order-cycles/<int:cycle_id>/reports/vat/", api_reports.VatReport.as_view(),
+         name="order-cycle-report-vat"),
 ]

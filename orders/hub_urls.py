@@ -1,9 +1,9 @@
-"""Mounted at /hub/ beside hubs.urls: a cycle's orders, packing lists and pickup sheets for
-the hub's managers."""
+"""Mounted at /hub/ beside hubs.urls: a cycle's orders, packing lists and pickup sheets, and
+the hub's reports, for the hub's managers."""
 
 from django.urls import path
 
-from . import hub_views, packing_views
+from . import hub_views, packing_views, report_views
 
 app_name = "orders_hub"
 urlpatterns = [
@@ -23,4 +23,5 @@ urlpatterns = [
     path("<slug:slug>/cycles/<int:cycle_id>/pickup/", packing_views.pickup, name="pickup"),
     path("<slug:slug>/cycles/<int:cycle_id>/pickup/mark/", packing_views.pickup_mark,
          name="pickup-mark"),
+    path("<slug:slug>/reports/", report_views.hub_reports, name="reports"),
 ]

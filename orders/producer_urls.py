@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import producer_views
+from . import producer_views, report_views
 
 app_name = "orders_producer"
 urlpatterns = [
     path("<slug:slug>/sales/", producer_views.sales, name="sales"),
     path("<slug:slug>/prepare/", producer_views.prepare, name="prepare"),
+    path("<slug:slug>/reports/", report_views.producer_reports, name="reports"),
 ]

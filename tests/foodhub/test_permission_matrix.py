@@ -125,6 +125,8 @@ PAGES = {
     "producer/<slug:slug>/cycles/": Page("/producer/{producer_slug}/cycles/", MEMBER_A),
     "producer/<slug:slug>/sales/": Page("/producer/{producer_slug}/sales/", MEMBER_A),
     "producer/<slug:slug>/prepare/": Page("/producer/{producer_slug}/prepare/", MEMBER_A),
+    # orders: a producer's own supplier totals
+    "producer/<slug:slug>/reports/": Page("/producer/{producer_slug}/reports/", MEMBER_A),
     # hubs (H)
     "hub/": Page("/hub/", SIGNED_IN),
     "hub/invitations/<str:token>/": Page(
@@ -197,6 +199,8 @@ PAGES = {
         "/hub/{hub_slug}/cycles/{cycle_id}/pickup/mark/", POST_ONLY, WRITE_H,
         data=(("paid", "yes"), ("collected", "yes")),
     ),
+    # orders: the hub's reports (figures of its cycles)
+    "hub/<slug:slug>/reports/": Page("/hub/{hub_slug}/reports/", MANAGER_H),
     # foodhub: a user's own API tokens (the tenant's: the producer's token)
     "shop/accounts/api-tokens/": Page("/shop/accounts/api-tokens/", SIGNED_IN),
     "shop/accounts/api-tokens/<int:pk>/revoke/": Page(
@@ -367,6 +371,13 @@ API = {
     # invoices: a cycle's for its hub's managers; a PDF for them and the order's shopper.
     "GET /api/v1/order-cycles/{cycle_id}/invoices/": Api("401 404 404 404 200 404 200"),
     "GET /api/v1/invoices/{invoice_id}/pdf/": Api("401 200 404 404 200 404 200"),
+    # a cycle's reports: its hub's managers only (JSON here; files are the same view)
+    "GET /api/v1/order-cycles/{cycle_id}/reports/supplier-totals/": Api(
+        "401 404 404 404 200 404 200"),
+    "GET /api/v1/order-cycles/{cycle_id}/reports/customer-totals/": Api(
+        "401 404 404 404 200 404 200"),
+    "GET /api/v1/order-cycles/{cycle_id}/reports/fees/": Api("401 404 404 404 200 404 200"),
+    "GET /api/v1/order-cycles/{cycle_id}/reports/vat/": Api("401 404 404 404 200 404 200"),
 }
 
 

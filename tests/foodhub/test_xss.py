@@ -344,6 +344,7 @@ def pages(w):
         ("farmer", f"/producer/{p}/cycles/"),
         ("farmer", f"/producer/{p}/sales/"),
         ("farmer", f"/producer/{p}/prepare/"),
+        ("farmer", f"/producer/{p}/reports/"),
         ("manager", "/hub/"),
         ("manager", f"/hub/{h}/"),
         ("manager", f"/hub/{h}/settings/"),
@@ -357,6 +358,8 @@ def pages(w):
         ("manager", f"/hub/{h}/cycles/{c}/orders/{w.order_number}/"),
         ("manager", f"/hub/{h}/cycles/{c}/packing/"),
         ("manager", f"/hub/{h}/cycles/{c}/pickup/"),
+        *[("manager", f"/hub/{h}/reports/?cycle={c}&report={kind}")
+          for kind in ("supplier-products", "customer-totals", "fees", "revenue")],
         ("shopper", "/shop/accounts/orders/"),
         ("shopper", f"/shop/accounts/orders/{w.order_number}/"),
         ("shopper", "/shop/accounts/profile/"),
