@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, api_processing
 
 urlpatterns = [
     path("orders/", api.OrderList.as_view(), name="order-list"),
@@ -10,4 +10,12 @@ urlpatterns = [
     path("orders/<int:order_id>/cancel/", api.OrderCancel.as_view(), name="order-cancel"),
     path("order-cycles/<int:cycle_id>/orders/", api.CycleOrderList.as_view(),
          name="order-cycle-orders"),
+    path("order-cycles/<int:cycle_id>/processing/", api_processing.CycleProcessingView.as_view(),
+         name="order-cycle-processing"),
+    path("order-cycles/<int:cycle_id>/purchase-orders/",
+         api_processing.CyclePurchaseOrderList.as_view(), name="order-cycle-purchase-orders"),
+    path("purchase-orders/<int:purchase_order_id>/pdf/",
+         api_processing.PurchaseOrderPdf.as_view(), name="purchase-order-pdf"),
+    path("purchase-orders/<int:purchase_order_id>/csv/",
+         api_processing.PurchaseOrderCsv.as_view(), name="purchase-order-csv"),
 ]

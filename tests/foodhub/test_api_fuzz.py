@@ -91,6 +91,7 @@ def _path_ids(world: World, path: str) -> dict[str, int]:
         "member_id": world.hub_staff.id if team_is_hub else world.producer_staff.id,
         # The producer member's own order (the fuzzed roles do not include the shopper).
         "order_id": world.ids["producer_order_id"],
+        "purchase_order_id": world.ids["purchase_order_id"],
     }
 
 

@@ -125,6 +125,15 @@ PAGES = {
     "producer/<slug:slug>/cycles/": Page("/producer/{producer_slug}/cycles/", MEMBER_A),
     "producer/<slug:slug>/sales/": Page("/producer/{producer_slug}/sales/", MEMBER_A),
     "producer/<slug:slug>/prepare/": Page("/producer/{producer_slug}/prepare/", MEMBER_A),
+    # orders: A's purchase orders (H's processed cycle), and their files (404 to anyone else,
+    # anonymous visitors included).
+    "producer/<slug:slug>/purchase-orders/": Page(
+        "/producer/{producer_slug}/purchase-orders/", MEMBER_A
+    ),
+    "producer/<slug:slug>/purchase-orders/<int:purchase_order_id>/<str:fmt>/": Page(
+        "/producer/{producer_slug}/purchase-orders/{purchase_order_id}/pdf/",
+        "404 404 200 404 404 404 200",
+    ),
     # hubs (H)
     "hub/": Page("/hub/", SIGNED_IN),
     "hub/invitations/<str:token>/": Page(
@@ -178,6 +187,23 @@ PAGES = {
     "hub/<slug:slug>/cycles/<int:cycle_id>/orders/<str:number>/cancel/": Page(
         "/hub/{hub_slug}/cycles/{cycle_id}/orders/{order_number}/cancel/", POST_ONLY, WRITE_H
     ),
+    # orders: H's processed cycle, its processing and documents (files: 404 to anyone else)
+    "hub/<slug:slug>/cycles/<int:cycle_id>/processing/": Page(
+        "/hub/{hub_slug}/cycles/{processed_cycle_id}/processing/", MANAGER_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/processing/status/": Page(
+        "/hub/{hub_slug}/cycles/{processed_cycle_id}/processing/status/", MANAGER_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/processing/retry/": Page(
+        "/hub/{hub_slug}/cycles/{processed_cycle_id}/processing/retry/", POST_ONLY, WRITE_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/invoices/<int:invoice_id>/pdf/": Page(
+        "/hub/{hub_slug}/cycles/{processed_cycle_id}/invoices/{invoice_id}/pdf/",
+        "404 404 404 404 200 404 200",
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/purchase-orders/<int:purchase_order_id>/<str:fmt>/":
+        Page("/hub/{hub_slug}/cycles/{processed_cycle_id}/purchase-orders/{purchase_order_id}"
+             "/csv/", "404 404 404 404 200 404 200"),
     # foodhub: a user's own API tokens (the tenant's: the producer's token)
     "shop/accounts/api-tokens/": Page("/shop/accounts/api-tokens/", SIGNED_IN),
     "shop/accounts/api-tokens/<int:pk>/revoke/": Page(
@@ -336,6 +362,17 @@ API = {
     "PATCH /api/v1/orders/{order_id}/": Api("401 200 404 404 404 404 404", "amend"),
     "POST /api/v1/orders/{order_id}/cancel/": Api("401 200 404 404 404 404 404"),
     "GET /api/v1/order-cycles/{cycle_id}/orders/": Api("401 404 404 404 200 404 200"),
+    # orders: H's processed cycle: its progress for its managers; its purchase orders for
+    # them and for A's members (A's own; B does not supply H: 404).
+    "GET /api/v1/order-cycles/{cycle_id}/processing/": Api(
+        "401 404 404 404 200 404 200", url="/api/v1/order-cycles/{processed_cycle_id}/processing/"
+    ),
+    "GET /api/v1/order-cycles/{cycle_id}/purchase-orders/": Api(
+        "401 404 200 404 200 404 200",
+        url="/api/v1/order-cycles/{processed_cycle_id}/purchase-orders/",
+    ),
+    "GET /api/v1/purchase-orders/{purchase_order_id}/pdf/": Api("401 404 200 404 200 404 200"),
+    "GET /api/v1/purchase-orders/{purchase_order_id}/csv/": Api("401 404 200 404 200 404 200"),
 }
 
 
@@ -353,6 +390,9 @@ def params(world: World) -> dict:
         "producer_token_id": world.ids["producer_token_id"],
         "order_id": world.ids["order_id"],
         "order_number": world.order.number, "order_line_id": world.order.lines.get().id,
+        "processed_cycle_id": world.ids["processed_cycle_id"],
+        "invoice_id": world.ids["invoice_id"],
+        "purchase_order_id": world.ids["purchase_order_id"],
     }
 
 

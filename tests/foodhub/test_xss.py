@@ -32,6 +32,8 @@ from hubs.models import (
     PickupPoint,
 )
 from hubs.services import hub_manager_add, hub_supplier_link, relationship_request
+from orders.models import CycleProcessing
+from orders.purchasing import purchase_order_issue
 from orders.services import order_link_cycle
 from producers.catalogue_services import catalogue_upsert
 from producers.models import ProducerInvitation, ProducerPhoto, ProductImport
@@ -78,6 +80,8 @@ COVERED = {
     "hubs.CycleSupplier": ["dropoff_place", "dropoff_instructions"],
     "hubs.CycleFee": ["name"],
     "hubs.HubInvitation": ["email"],
+    # Written by code, but naming a producer (what failed): shown on the processing page.
+    "orders.CycleProcessing": ["message"],
     "auth.User": ["username", "first_name", "last_name", "email"],
     "address.UserAddress": [
         "first_name", "last_name", "line1", "line2", "line3", "line4", "state", "postcode",
@@ -131,6 +135,12 @@ NOT_FREE_TEXT = {
     "hubs.HubInvitation.role": CHOICES,
     "hubs.HubInvitation.token": "generated",
     "hubs.HubInvitation.language": "set from the site's language codes",
+    "orders.CycleProcessing.state": CHOICES,
+    "orders.CycleProcessing.summary_note": "written by code (the state and message last "
+                                           "e-mailed), never shown",
+    "orders.PurchaseOrder.number": "made by code from the hub's invoice prefix (capitals and "
+                                   "digits) and ids",
+    "orders.PurchaseOrder.email_problem": "written by code (why it was not e-mailed)",
     "auth.User.password": "a password hash",
     "address.UserAddress.code": "never set by a form",
     "address.UserAddress.title": CHOICES,
@@ -271,6 +281,7 @@ def world(client):
     w.add(hub, point, zone, payment, cycle, fee, window, CycleSupplier.objects.get(cycle=cycle))
     w.add(HubInvitation.objects.create(hub=hub, email="b@example.com"))
     w.producer, w.hub, w.cycle = producer, hub, cycle
+    w.add(CycleProcessing.objects.create(cycle=cycle, state="failed"))
 
     country, _created = Country.objects.get_or_create(
         iso_3166_1_a2="FR", defaults={"name": "France", "printable_name": "France"}
@@ -291,6 +302,8 @@ def world(client):
     order_link_cycle(order=line.order, cycle=cycle)
     type(line.order).objects.filter(pk=line.order_id).update(user=shopper)
     w.order_number = line.order.number
+    # A purchase order snapshotting the payloads (producer, hub, cycle, drop-off).
+    purchase_order_issue(cycle_id=cycle.pk, producer_id=producer.pk)
     return w
 
 
@@ -325,6 +338,7 @@ def pages(w):
         ("farmer", f"/producer/{p}/cycles/"),
         ("farmer", f"/producer/{p}/sales/"),
         ("farmer", f"/producer/{p}/prepare/"),
+        ("farmer", f"/producer/{p}/purchase-orders/"),
         ("manager", "/hub/"),
         ("manager", f"/hub/{h}/"),
         ("manager", f"/hub/{h}/settings/"),
@@ -336,6 +350,7 @@ def pages(w):
         ("manager", f"/hub/{h}/cycles/{c}/orders/"),
         ("manager", f"/hub/{h}/cycles/{c}/orders/?q={search}"),
         ("manager", f"/hub/{h}/cycles/{c}/orders/{w.order_number}/"),
+        ("manager", f"/hub/{h}/cycles/{c}/processing/"),
         ("shopper", "/shop/accounts/orders/"),
         ("shopper", f"/shop/accounts/orders/{w.order_number}/"),
         ("shopper", "/shop/accounts/profile/"),
