@@ -269,7 +269,8 @@ def _count(queryset) -> Coalesce:
 
 
 def processing_progress(*, cycle_id: int) -> dict:
-    """`{state, done, total, message}` for the progress bar and the API, in one query.
+    """`{state, done, total, message}` for the progress bar and the API, in one query
+    (two for a cycle without processing).
 
     `done` counts invoices rendered and purchase orders rendered and e-mailed (or recorded
     as impossible to e-mail); `state` is `not_started` before the cycle closes."""
@@ -283,8 +284,10 @@ def processing_progress(*, cycle_id: int) -> dict:
         )
         .values("state", "total", "message", "invoices", "purchase_orders").first()
     )
-    if row is None:
-        return {"state": "not_started", "done": 0, "total": 0, "message": ""}
+    if row is None:  # not closed yet; or processed before processing was recorded
+        processed = OrderCycle.objects.filter(pk=cycle_id, processed_at__isnull=False).exists()
+        return {"state": State.DONE.value if processed else "not_started", "done": 0,
+                "total": 0, "message": ""}
     total = row["total"]
     done = total if row["state"] == State.DONE else min(
         row["invoices"] + row["purchase_orders"], total)

@@ -48,7 +48,7 @@ class ProcessingOverview:
 
 def _label(state: str) -> str:
     if state == "not_started":
-        return gettext("Not started: the cycle has not closed yet")
+        return gettext("Not started yet")
     return str(State(state).label)
 
 

@@ -106,8 +106,11 @@ def test_processing_progress_is_one_query(processed_cycle, django_assert_num_que
     with django_assert_num_queries(1):
         progress = processing.processing_progress(cycle_id=processed_cycle.cycle.pk)
     assert progress == {"state": "done", "done": 4, "total": 4, "message": ""}
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         assert processing.processing_progress(cycle_id=0)["state"] == "not_started"
+    # A cycle processed before processing was recorded shows as done.
+    CycleProcessing.objects.filter(cycle=processed_cycle.cycle).delete()
+    assert processing.processing_progress(cycle_id=processed_cycle.cycle.pk)["state"] == "done"
 
 
 # --- crashes -----------------------------------------------------------------------------------
