@@ -123,9 +123,8 @@ def orders_freeze(*, cycle_id: int) -> int:
 
     Idempotent: only placed/amended orders are touched, each under its row lock."""
     frozen = 0
-    ids = list(Order.objects.filter(cycle_id=cycle_id, status__in=transitions.CHANGEABLE)
-               .order_by("pk").values_list("pk", flat=True))
-    for order in Order.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+    for order in (Order.objects.select_for_update()
+                  .filter(cycle_id=cycle_id, status__in=transitions.CHANGEABLE).order_by("pk")):
         if order.status not in transitions.CHANGEABLE:
             continue
         for line in order.lines.filter(num_allocated__gt=0, stockrecord__isnull=False).order_by(
@@ -184,10 +183,10 @@ def processing_start(*, cycle_id: int) -> CycleProcessing | None:
     if state == State.BLOCKED:
         _enqueue("orders.send_processing_summary", cycle_id)
     else:
-        todo = set(order_ids) - set(Invoice.objects.filter(
-            order_id__in=order_ids, kind=Invoice.Kind.INVOICE, revision=1,
+        finished = set(Invoice.objects.filter(
+            cycle_id=cycle_id, kind=Invoice.Kind.INVOICE, revision=1,
             pdf_rendered_at__isnull=False).values_list("order_id", flat=True))
-        todo = sorted(todo)
+        todo = [order_id for order_id in order_ids if order_id not in finished]
         for start in range(0, len(todo), CHUNK):
             _enqueue("orders.issue_invoices", cycle_id, todo[start:start + CHUNK])
     processing_check_done(cycle_id=cycle_id)
