@@ -48,12 +48,21 @@ ALLOWED_FROM: dict[str, frozenset[CycleStatus]] = {
 
 CloseHandler = Callable[[OrderCycle], None]
 _close_handlers: list[CloseHandler] = []
+_reopen_handlers: list[CloseHandler] = []
 
 
 def register_close_handler(handler: CloseHandler) -> None:
     """Run `handler(cycle)` once each time a cycle closes (idempotent registration)."""
     if handler not in _close_handlers:
         _close_handlers.append(handler)
+
+
+def register_reopen_handler(handler: CloseHandler) -> None:
+    """Run `handler(cycle)` inside `cycle_reopen`, under the cycle's row lock, before the
+    close claim is cleared: it undoes what the close prepared, or refuses the reopening by
+    raising a ValidationError (order processing has begun). Idempotent registration."""
+    if handler not in _reopen_handlers:
+        _reopen_handlers.append(handler)
 
 
 def _messages() -> dict[str, str]:
@@ -182,13 +191,16 @@ def cycle_close_now(*, cycle: OrderCycle) -> OrderCycle:
 @transaction.atomic
 def cycle_reopen(*, cycle: OrderCycle, closes_at: dt.datetime) -> OrderCycle:
     """Reopen a closed, unprocessed cycle until `closes_at`: the close claim is cleared, so
-    the cycle closes again (and its close handlers run again) once that time comes."""
+    the cycle closes again (and its close handlers run again) once that time comes. The
+    reopen handlers may refuse it (orders registers one: not once processing has begun)."""
     now = timezone.now()
     fresh = require_status(cycle, "reopen", now=now)
     if closes_at <= now:
         raise ValidationError({"closes_at": _("Choose a closing time in the future.")})
     fresh.closes_at = closes_at
     _validated(fresh)
+    for handler in list(_reopen_handlers):
+        handler(fresh)  # a ValidationError refuses the reopening (nothing is written)
     OrderCycle.objects.filter(pk=fresh.pk).update(closes_at=closes_at, close_handled_at=None)
     return _sync(cycle)
 

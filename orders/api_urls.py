@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_invoices, api_reports
+from . import api, api_invoices, api_processing, api_reports
 
 urlpatterns = [
     path("orders/", api.OrderList.as_view(), name="order-list"),
@@ -22,4 +22,12 @@ urlpatterns = [
          name="order-cycle-report-fees"),
     path("order-cycles/<int:cycle_id>/reports/vat/", api_reports.VatReport.as_view(),
          name="order-cycle-report-vat"),
+    path("order-cycles/<int:cycle_id>/processing/", api_processing.CycleProcessingView.as_view(),
+         name="order-cycle-processing"),
+    path("order-cycles/<int:cycle_id>/purchase-orders/",
+         api_processing.CyclePurchaseOrderList.as_view(), name="order-cycle-purchase-orders"),
+    path("purchase-orders/<int:purchase_order_id>/pdf/",
+         api_processing.PurchaseOrderPdf.as_view(), name="purchase-order-pdf"),
+    path("purchase-orders/<int:purchase_order_id>/csv/",
+         api_processing.PurchaseOrderCsv.as_view(), name="purchase-order-csv"),
 ]

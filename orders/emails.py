@@ -47,17 +47,21 @@ def order_email_send(*, order_id: int, kind: str) -> bool:
 
 def processing_summary_send(*, cycle_id: int) -> bool:
     """Tell the hub's managers where the processing of a cycle stands: done (figures, and
-    producers who could not be e-mailed) or blocked (the legal fields to fill in).
+    producers who could not be e-mailed), blocked (the legal fields to fill in) or failed
+    (what could not be made).
 
-    Sent once per outcome: the `done` summary is claimed by a conditional UPDATE of
-    `summary_sent_at`; a `blocked` notice once per list of missing fields (a note)."""
+    Sent once per outcome, claimed by a conditional UPDATE in the sending transaction (a
+    failed send gives the claim back): the `done` summary by `summary_sent_at`, a `blocked`
+    or `failed` notice by `summary_note` (once per message, so a retry that stops at the
+    same place does not write again)."""
     from hubs.models import OrderCycle
 
     from .models import CycleProcessing, Invoice, PurchaseOrder
 
+    State = CycleProcessing.State
     processing = CycleProcessing.objects.filter(cycle_id=cycle_id).first()
-    if processing is None or processing.state not in (CycleProcessing.State.DONE,
-                                                      CycleProcessing.State.BLOCKED):
+    if processing is None or processing.state not in (State.DONE, State.BLOCKED,
+                                                      State.FAILED):
         return False
     cycle = OrderCycle.objects.select_related("hub").get(pk=cycle_id)
     recipients = list(cycle.hub.managers.filter(is_active=True).exclude(email="")
@@ -65,14 +69,12 @@ def processing_summary_send(*, cycle_id: int) -> bool:
     if not recipients:
         return False
     with transaction.atomic():
-        if processing.state == CycleProcessing.State.DONE:
-            claimed = CycleProcessing.objects.filter(
-                pk=processing.pk, summary_sent_at=None).update(summary_sent_at=timezone.now())
+        mine = CycleProcessing.objects.filter(pk=processing.pk, state=processing.state)
+        if processing.state == State.DONE:
+            claimed = mine.filter(summary_sent_at=None).update(summary_sent_at=timezone.now())
         else:
-            marker = f"blocked:{processing.message}"[:300]
-            claimed = not CycleProcessing.objects.filter(pk=processing.pk,
-                                                         summary_note=marker).exists()
-            CycleProcessing.objects.filter(pk=processing.pk).update(summary_note=marker)
+            marker = f"{processing.state}:{processing.message}"[:300]
+            claimed = mine.exclude(summary_note=marker).update(summary_note=marker)
         if not claimed:
             return False
         invoices = Invoice.objects.filter(cycle_id=cycle_id, kind=Invoice.Kind.INVOICE)

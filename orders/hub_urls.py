@@ -1,9 +1,9 @@
-"""Mounted at /hub/ beside hubs.urls: a cycle's orders, packing lists and pickup sheets, and
-the hub's reports, for the hub's managers."""
+"""Mounted at /hub/ beside hubs.urls, for the hub's managers: a cycle's orders, its
+processing and documents, packing lists and pickup sheets, and the hub's reports."""
 
 from django.urls import path
 
-from . import hub_views, packing_views, report_views
+from . import hub_views, packing_views, processing_views, report_views
 
 app_name = "orders_hub"
 urlpatterns = [
@@ -24,4 +24,14 @@ urlpatterns = [
     path("<slug:slug>/cycles/<int:cycle_id>/pickup/mark/", packing_views.pickup_mark,
          name="pickup-mark"),
     path("<slug:slug>/reports/", report_views.hub_reports, name="reports"),
+    path("<slug:slug>/cycles/<int:cycle_id>/processing/", processing_views.cycle_processing,
+         name="cycle-processing"),
+    path("<slug:slug>/cycles/<int:cycle_id>/processing/status/",
+         processing_views.cycle_processing_status, name="cycle-processing-status"),
+    path("<slug:slug>/cycles/<int:cycle_id>/processing/retry/",
+         processing_views.cycle_processing_retry, name="cycle-processing-retry"),
+    path("<slug:slug>/cycles/<int:cycle_id>/invoices/<int:invoice_id>/pdf/",
+         processing_views.invoice_pdf, name="invoice-pdf"),
+    path("<slug:slug>/cycles/<int:cycle_id>/purchase-orders/<int:purchase_order_id>/<str:fmt>/",
+         processing_views.purchase_order_file, name="purchase-order-file"),
 ]

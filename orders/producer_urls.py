@@ -7,4 +7,8 @@ urlpatterns = [
     path("<slug:slug>/sales/", producer_views.sales, name="sales"),
     path("<slug:slug>/prepare/", producer_views.prepare, name="prepare"),
     path("<slug:slug>/reports/", report_views.producer_reports, name="reports"),
+    path("<slug:slug>/purchase-orders/", producer_views.purchase_orders,
+         name="purchase-orders"),
+    path("<slug:slug>/purchase-orders/<int:purchase_order_id>/<str:fmt>/",
+         producer_views.purchase_order_file, name="purchase-order-file"),
 ]

@@ -6,11 +6,17 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from producers.selectors import memberships_for_user, producer_for_member
 
+from .processing_selectors import producer_purchase_order, producer_purchase_orders
+from .processing_views import purchase_order_response
 from .selectors import producer_sales_by_cycle, producer_to_prepare
+
+PURCHASE_ORDERS_PER_PAGE = 50
 
 CHART_HEIGHT = 160
 
@@ -50,3 +56,24 @@ def prepare(request, slug: str):
     rows = producer_to_prepare(producer=producer)
     return render(request, "orders/producer_prepare.html",
                   _context(request, producer, "prepare") | {"rows": rows})
+
+
+@login_required
+def purchase_orders(request, slug: str):
+    """The producer's purchase orders (what to bring to each hub), newest first, with their
+    PDF and CSV: 50 a page, a constant number of queries."""
+    producer = producer_for_member(user=request.user, slug=slug)
+    page = Paginator(producer_purchase_orders(producer=producer),
+                     PURCHASE_ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "orders/producer_purchase_orders.html",
+                  _context(request, producer, "purchase-orders") | {
+                      "page": page, "purchase_orders": list(page)})
+
+
+@require_GET
+def purchase_order_file(request, slug: str, purchase_order_id: int, fmt: str):
+    """One of the producer's purchase orders as PDF or CSV; 404 for anyone else's (and for
+    anonymous visitors: no login page hints that it exists)."""
+    producer = producer_for_member(user=request.user, slug=slug)
+    return purchase_order_response(
+        producer_purchase_order(producer=producer, purchase_order_id=purchase_order_id), fmt)

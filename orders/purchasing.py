@@ -34,6 +34,9 @@ ZERO = Decimal("0.00")
 
 CSV_HEADER = ("product", "variant", "unit", "sku", "quantity", "unit_producer_price",
               "total_producer_price")
+# Every row also says where and when to bring it (a spreadsheet filtered on a few rows
+# keeps the drop-off); the last row is the total.
+CSV_DROPOFF = ("dropoff_date", "dropoff_time", "dropoff_place", "dropoff_instructions")
 
 
 def purchase_order_rows(*, cycle_id: int, producer_id: int) -> list[dict]:
@@ -110,8 +113,16 @@ def purchase_order_issue(*, cycle_id: int, producer_id: int) -> PurchaseOrder:
 
 
 def purchase_order_csv(purchase_order: PurchaseOrder) -> bytes:
-    rows = [CSV_HEADER] + [[line[key] for key in CSV_HEADER]
-                           for line in purchase_order.data["lines"]]
+    """The lines as CSV (UTF-8, formulas escaped by `producers.spreadsheets`), each with the
+    drop-off, then a total row."""
+    data = purchase_order.data
+    dropoff = [data["dropoff"].get(key.removeprefix("dropoff_"), "") for key in CSV_DROPOFF]
+    rows = [CSV_HEADER + CSV_DROPOFF]
+    rows += [[line[key] for key in CSV_HEADER] + dropoff for line in data["lines"]]
+    with translation.override(data.get("language") or "en"):
+        total = _("Total")
+    rows.append([total, "", "", "", data["totals"]["quantity"], "",
+                 data["totals"]["producer_price"]] + dropoff)
     return "".join(csv_lines(rows)).encode("utf-8")
 
 
@@ -158,7 +169,8 @@ def purchase_order_email(*, purchase_order_id: int) -> bool:
             return False
         recipients = producer_emails(po.producer)
         if not recipients:
-            po.email_problem = _("no e-mail address")
+            with translation.override(po.data.get("language") or "en"):
+                po.email_problem = _("no e-mail address")
             po.save(update_fields=["email_problem"])
             return False
         context = {"po": po, "data": po.data, "base_url": settings.FOODHUB_BASE_URL}

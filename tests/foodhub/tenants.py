@@ -9,8 +9,11 @@ member pages and member API as if they did not exist (404).
 H's open cycle takes orders (a pickup window, a delivery zone, pay at pickup): the shopper has
 placed one (`ids["order_id"]`, everyone else's 404), and so has the producer member, shopping
 like anyone (`ids["producer_order_id"]`, what the fuzzer amends and cancels as that role).
-H has invoiced the shopper's order (`ids["invoice_id"]`, its PDF rendered): the shopper and
-H's managers download it, everyone else gets 404.
+H (with its legal details) has a cycle closed and processed (`ids["processed_cycle_id"]`):
+the shopper's order in it has an invoice (`ids["processed_invoice_id"]`) and A a purchase order
+(`ids["purchase_order_id"]`), with their files. H has also invoiced the shopper's order in the
+open cycle (`ids["invoice_id"]`, a stand-in PDF): the shopper and H's managers download it,
+everyone else gets 404.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from hubs.models import (
     PickupPoint,
 )
 from hubs.services import hub_manager_add, hub_supplier_link
+from orders.models import Invoice, PurchaseOrder
 from orders.services import LineRequest, order_place
 from producers.catalogue_services import catalogue_upsert
 from producers.models import Producer, ProducerMembership, ProductImport
@@ -114,7 +118,9 @@ def build_world() -> World:
     catalogue_upsert(rows=rows_for(other_producer, 2, name="Leeks", start=100),
                      producers={other_producer.id: other_producer})
 
-    hub = HubFactory(name="Marché H", slug="marche-h", contact_email="h@example.com")
+    hub = HubFactory(name="Marché H", slug="marche-h", contact_email="h@example.com",
+                     legal_name="Marché H SCIC", registered_address="1 rue du Marché, Paris",
+                     company_number="73282932000074")
     other_hub = HubFactory(name="Marché G", slug="marche-g")
     hub_manager_add(hub=hub, user=users["manager"], role="owner")
     hub_manager_add(hub=other_hub, user=users["other_manager"], role="owner")
@@ -154,6 +160,7 @@ def build_world() -> World:
     )
     transitions.cycle_publish(cycle=other_cycle)
     order = _shopper_order(cycle, users["shopper"])
+    processed = _processed_cycle(hub, producer, users["shopper"])
     invoice = _invoice(hub, order)
 
     product_id = producer.partner.stockrecords.order_by("id").first().product.parent_id
@@ -186,11 +193,38 @@ def build_world() -> World:
             "offer_id": offer.id, "window_id": window.id, "zone_id": zone.id,
             "payment_method_id": pay_at_pickup.id, "order_id": orders["shopper"].id,
             "producer_order_id": orders["producer"].id, "invoice_id": invoice.id,
+            "processed_cycle_id": processed.id,
+            "processed_invoice_id": Invoice.objects.get(cycle=processed).id,
+            "purchase_order_id": PurchaseOrder.objects.get(cycle=processed, producer=producer).id,
         },
         order=order,
         invoice=invoice,
         tokens={"producer": producer_invitation.token, "hub": hub_invitation.token},
     )
+
+
+def _processed_cycle(hub: Hub, producer: Producer, shopper) -> OrderCycle:
+    """A cycle of H offering A's products, with one order of the shopper, closed and
+    processed through the real pipeline (eager Celery): an invoice, a purchase order."""
+    from orders import processing
+
+    now = timezone.now()
+    cycle = cycle_create(hub=hub, name="Last week", opens_at=now - dt.timedelta(days=2),
+                         closes_at=now + dt.timedelta(hours=1), publish=True)
+    cycle_offers_add(cycle=cycle, producer=producer)
+    point = PickupPoint.objects.create(hub=hub, name="Depot", address="2 rue du Dépôt")
+    window = cycle_window_save(cycle=cycle, pickup_point=point,
+                               date=(now + dt.timedelta(days=2)).date(),
+                               start_time=dt.time(17), end_time=dt.time(19))
+    method = PaymentMethod.objects.create(hub=hub, kind="at_pickup", name="At the depot")
+    order_place(cycle_id=cycle.id, lines=[LineRequest(cycle.offers.order_by("id").first().id, 1)],
+                pickup_window_id=window.id, payment_method_id=method.id, user=shopper)
+    transitions.cycle_close_now(cycle=cycle)
+    # The close queues processing on commit, which a test's transaction never reaches.
+    processing.processing_start(cycle_id=cycle.id)
+    cycle.refresh_from_db()
+    assert cycle.processed_at is not None
+    return cycle
 
 
 def _shopper_order(cycle: OrderCycle, shopper):
@@ -213,24 +247,16 @@ def _shopper_order(cycle: OrderCycle, shopper):
 
 
 def _invoice(hub: Hub, order):
-    """H's invoice of the shopper's order, as processing leaves it (numbered, snapshotted,
-    its PDF written): made directly, so the world needs no closed cycle nor WeasyPrint. H
-    gets the legal details invoices need (corrections check them)."""
-    from orders.invoicing import invoice_snapshot
-    from orders.models import Invoice
+    """H's invoice of the shopper's open-cycle order, numbered and snapshotted by the service,
+    with a stand-in PDF (no WeasyPrint needed). H gets the legal details invoices need."""
+    from orders.invoicing import invoice_issue
 
     Hub.objects.filter(pk=hub.pk).update(
         legal_name="Marché H SAS", registered_address="1 rue Haute\n75001 Paris",
         company_number="73282932000074")
-    hub.refresh_from_db()
-    now = timezone.now()
-    data = invoice_snapshot(order, hub=hub, issued_at=now)
-    return Invoice.objects.create(
-        hub=hub, cycle=order.cycle, order=order, year=now.year, sequence=1,
-        number=f"MH-{now.year}-000001", issued_at=now, customer_name=data["buyer"]["name"],
-        total_excl_tax=Decimal(data["totals"]["excl_tax"]),
-        total_tax=Decimal(data["totals"]["tax"]),
-        total_incl_tax=Decimal(data["totals"]["incl_tax"]), data=data,
-        pdf=ContentFile(b"%PDF-1.4\n% an invoice\n%%EOF\n", name="invoice.pdf"),
-        pdf_rendered_at=now,
-    )
+    invoice = invoice_issue(order_id=order.id)
+    invoice.pdf.save(invoice.filename, ContentFile(b"%PDF-1.4\n% an invoice\n%%EOF\n"),
+                     save=False)
+    invoice.pdf_rendered_at = timezone.now()
+    invoice.save(update_fields=["pdf", "pdf_rendered_at"])
+    return invoice

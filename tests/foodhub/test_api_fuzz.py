@@ -93,6 +93,7 @@ def _path_ids(world: World, path: str) -> dict[str, int]:
         "order_id": world.ids["producer_order_id"],
         # H's invoice of the shopper's order (the manager downloads it; others get 404).
         "invoice_id": world.ids["invoice_id"],
+        "purchase_order_id": world.ids["purchase_order_id"],
     }
 
 

@@ -40,6 +40,7 @@ def test_every_list_is_documented_as_the_paginated_object_it_answers(openapi):
         "/api/v1/producers/", "/api/v1/producers/{producer_id}/products/", "/api/v1/hubs/",
         "/api/v1/order-cycles/", "/api/v1/order-cycles/{cycle_id}/products/",
         "/api/v1/relationships/", "/api/v1/orders/", "/api/v1/order-cycles/{cycle_id}/orders/",
+        "/api/v1/order-cycles/{cycle_id}/purchase-orders/",
     }
     schemas = openapi["components"]["schemas"]
     for path, schema in lists.items():

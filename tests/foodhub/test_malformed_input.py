@@ -251,6 +251,7 @@ def _kwargs(namespace: str, pattern: URLPattern, world) -> list[dict]:
         "number": world["order"].number,
         "line_id": world["order"].lines.get().pk,
         "invoice_id": world["invoice"].pk,
+        "purchase_order_id": 1,
     }
     names = list(pattern.pattern.converters)
     unknown = [name for name in names if name not in values]

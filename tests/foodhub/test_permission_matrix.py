@@ -127,6 +127,15 @@ PAGES = {
     "producer/<slug:slug>/prepare/": Page("/producer/{producer_slug}/prepare/", MEMBER_A),
     # orders: a producer's own supplier totals
     "producer/<slug:slug>/reports/": Page("/producer/{producer_slug}/reports/", MEMBER_A),
+    # orders: A's purchase orders (H's processed cycle), and their files (404 to anyone else,
+    # anonymous visitors included).
+    "producer/<slug:slug>/purchase-orders/": Page(
+        "/producer/{producer_slug}/purchase-orders/", MEMBER_A
+    ),
+    "producer/<slug:slug>/purchase-orders/<int:purchase_order_id>/<str:fmt>/": Page(
+        "/producer/{producer_slug}/purchase-orders/{purchase_order_id}/pdf/",
+        "404 404 200 404 404 404 200",
+    ),
     # hubs (H)
     "hub/": Page("/hub/", SIGNED_IN),
     "hub/invitations/<str:token>/": Page(
@@ -201,6 +210,23 @@ PAGES = {
     ),
     # orders: the hub's reports (figures of its cycles)
     "hub/<slug:slug>/reports/": Page("/hub/{hub_slug}/reports/", MANAGER_H),
+    # orders: H's processed cycle, its processing and documents (files: 404 to anyone else)
+    "hub/<slug:slug>/cycles/<int:cycle_id>/processing/": Page(
+        "/hub/{hub_slug}/cycles/{processed_cycle_id}/processing/", MANAGER_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/processing/status/": Page(
+        "/hub/{hub_slug}/cycles/{processed_cycle_id}/processing/status/", MANAGER_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/processing/retry/": Page(
+        "/hub/{hub_slug}/cycles/{processed_cycle_id}/processing/retry/", POST_ONLY, WRITE_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/invoices/<int:invoice_id>/pdf/": Page(
+        "/hub/{hub_slug}/cycles/{processed_cycle_id}/invoices/{processed_invoice_id}/pdf/",
+        "404 404 404 404 200 404 200",
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/purchase-orders/<int:purchase_order_id>/<str:fmt>/":
+        Page("/hub/{hub_slug}/cycles/{processed_cycle_id}/purchase-orders/{purchase_order_id}"
+             "/csv/", "404 404 404 404 200 404 200"),
     # foodhub: a user's own API tokens (the tenant's: the producer's token)
     "shop/accounts/api-tokens/": Page("/shop/accounts/api-tokens/", SIGNED_IN),
     "shop/accounts/api-tokens/<int:pk>/revoke/": Page(
@@ -378,6 +404,17 @@ API = {
         "401 404 404 404 200 404 200"),
     "GET /api/v1/order-cycles/{cycle_id}/reports/fees/": Api("401 404 404 404 200 404 200"),
     "GET /api/v1/order-cycles/{cycle_id}/reports/vat/": Api("401 404 404 404 200 404 200"),
+    # orders: H's processed cycle: its progress for its managers; its purchase orders for
+    # them and for A's members (A's own; B does not supply H: 404).
+    "GET /api/v1/order-cycles/{cycle_id}/processing/": Api(
+        "401 404 404 404 200 404 200", url="/api/v1/order-cycles/{processed_cycle_id}/processing/"
+    ),
+    "GET /api/v1/order-cycles/{cycle_id}/purchase-orders/": Api(
+        "401 404 200 404 200 404 200",
+        url="/api/v1/order-cycles/{processed_cycle_id}/purchase-orders/",
+    ),
+    "GET /api/v1/purchase-orders/{purchase_order_id}/pdf/": Api("401 404 200 404 200 404 200"),
+    "GET /api/v1/purchase-orders/{purchase_order_id}/csv/": Api("401 404 200 404 200 404 200"),
 }
 
 
@@ -397,6 +434,9 @@ def params(world: World) -> dict:
         "order_number": world.order.number, "order_line_id": world.order.lines.get().id,
         "invoice_id": world.ids["invoice_id"],
         "invoiced_order_number": world.invoice.order.number,
+        "processed_cycle_id": world.ids["processed_cycle_id"],
+        "processed_invoice_id": world.ids["processed_invoice_id"],
+        "purchase_order_id": world.ids["purchase_order_id"],
     }
 
 

@@ -32,7 +32,8 @@ from hubs.models import (
     PickupPoint,
 )
 from hubs.services import hub_manager_add, hub_supplier_link, relationship_request
-from orders.models import CustomerProfile
+from orders.models import CustomerProfile, CycleProcessing
+from orders.purchasing import purchase_order_issue
 from orders.services import order_link_cycle
 from producers.catalogue_services import catalogue_upsert
 from producers.models import ProducerInvitation, ProducerPhoto, ProductImport
@@ -81,6 +82,8 @@ COVERED = {
     "hubs.HubInvitation": ["email"],
     "orders.CustomerProfile": ["company_name", "company_number", "vat_number",
                                "billing_address"],
+    # Written by code, but naming a producer (what failed): shown on the processing page.
+    "orders.CycleProcessing": ["message"],
     "auth.User": ["username", "first_name", "last_name", "email"],
     "address.UserAddress": [
         "first_name", "last_name", "line1", "line2", "line3", "line4", "state", "postcode",
@@ -139,14 +142,15 @@ NOT_FREE_TEXT = {
     "orders.Invoice.number": "generated from the validated prefix and the counter",
     "orders.Invoice.customer_name": "copied from the order's customer name or company, "
     "which tests/orders cover on the invoice pages and PDFs",
-    "orders.CycleProcessing.state": CHOICES,
-    "orders.CycleProcessing.message": "written by code (the labels of missing hub fields)",
-    "orders.CycleProcessing.summary_note": "written by code",
-    "orders.PurchaseOrder.number": "generated from the validated prefix and ids",
-    "orders.PurchaseOrder.email_problem": "written by code",
     "orders.InvoiceBundle.format": CHOICES,
     "orders.InvoiceBundle.state": CHOICES,
     "orders.InvoiceBundle.message": "written by code",
+    "orders.CycleProcessing.state": CHOICES,
+    "orders.CycleProcessing.summary_note": "written by code (the state and message last "
+                                           "e-mailed), never shown",
+    "orders.PurchaseOrder.number": "made by code from the hub's invoice prefix (capitals and "
+                                   "digits) and ids",
+    "orders.PurchaseOrder.email_problem": "written by code (why it was not e-mailed)",
     "auth.User.password": "a password hash",
     "address.UserAddress.code": "never set by a form",
     "address.UserAddress.title": CHOICES,
@@ -287,6 +291,7 @@ def world(client):
     w.add(hub, point, zone, payment, cycle, fee, window, CycleSupplier.objects.get(cycle=cycle))
     w.add(HubInvitation.objects.create(hub=hub, email="b@example.com"))
     w.producer, w.hub, w.cycle = producer, hub, cycle
+    w.add(CycleProcessing.objects.create(cycle=cycle, state="failed"))
 
     country, _created = Country.objects.get_or_create(
         iso_3166_1_a2="FR", defaults={"name": "France", "printable_name": "France"}
@@ -310,6 +315,8 @@ def world(client):
     order_link_cycle(order=line.order, cycle=cycle)
     type(line.order).objects.filter(pk=line.order_id).update(user=shopper)
     w.order_number = line.order.number
+    # A purchase order snapshotting the payloads (producer, hub, cycle, drop-off).
+    purchase_order_issue(cycle_id=cycle.pk, producer_id=producer.pk)
     return w
 
 
@@ -345,6 +352,7 @@ def pages(w):
         ("farmer", f"/producer/{p}/sales/"),
         ("farmer", f"/producer/{p}/prepare/"),
         ("farmer", f"/producer/{p}/reports/"),
+        ("farmer", f"/producer/{p}/purchase-orders/"),
         ("manager", "/hub/"),
         ("manager", f"/hub/{h}/"),
         ("manager", f"/hub/{h}/settings/"),
@@ -360,6 +368,7 @@ def pages(w):
         ("manager", f"/hub/{h}/cycles/{c}/pickup/"),
         *[("manager", f"/hub/{h}/reports/?cycle={c}&report={kind}")
           for kind in ("supplier-products", "customer-totals", "fees", "revenue")],
+        ("manager", f"/hub/{h}/cycles/{c}/processing/"),
         ("shopper", "/shop/accounts/orders/"),
         ("shopper", f"/shop/accounts/orders/{w.order_number}/"),
         ("shopper", "/shop/accounts/profile/"),

@@ -79,3 +79,38 @@ def processed_cycle(shop, cycle_orders, django_capture_on_commit_callbacks):
         cycle_transitions.cycle_close_now(cycle=shop.cycle)
     shop.cycle.refresh_from_db()
     return SimpleNamespace(shop=shop, cycle=shop.cycle, orders=cycle_orders)
+
+
+@pytest.fixture
+def two_suppliers(shop, legal_hub):
+    """The shop's cycle supplied by two producers, each with a drop-off: Ferme A (the shop's,
+    its address ferme@example.org, a member) and Ferme B (leeks, b@example.org)."""
+    import datetime as dt
+
+    from hubs.cycle_services import cycle_offers_add, cycle_supplier_add
+    from hubs.services import hub_supplier_link
+    from producers.catalogue_services import catalogue_upsert
+    from producers.services import producer_member_add
+    from tests.producers.factories import ProducerFactory
+    from tests.producers.test_dashboard import rows_for
+
+    producer_a = Producer.objects.get(pk=shop.offers[0].supplier.producer_id)
+    member_a = UserFactory(email="farmer-a@example.org")
+    producer_member_add(producer=producer_a, user=member_a, role="owner")
+    producer_b = ProducerFactory(name="Ferme B", slug="ferme-b", contact_email="b@example.org")
+    member_b = UserFactory(email="farmer-b@example.org")
+    producer_member_add(producer=producer_b, user=member_b, role="owner")
+    catalogue_upsert(rows=rows_for(producer_b, 2, name="Leeks", start=100),
+                     producers={producer_b.id: producer_b})
+    hub_supplier_link(hub=shop.hub, producer=producer_b)
+    cycle_offers_add(cycle=shop.cycle, producer=producer_b)
+    day = shop.window.date - dt.timedelta(days=1)
+    cycle_supplier_add(cycle=shop.cycle, producer=producer_a, dropoff_date=day,
+                       dropoff_time=dt.time(8, 30), dropoff_place="Quai de la Halle",
+                       dropoff_instructions="Ring twice at the back door.")
+    cycle_supplier_add(cycle=shop.cycle, producer=producer_b, dropoff_date=day,
+                       dropoff_time=dt.time(9), dropoff_place="Cour B")
+    offers_b = list(shop.cycle.offers.filter(supplier__producer=producer_b)
+                    .order_by("stockrecord__partner_sku"))
+    return SimpleNamespace(producer_a=producer_a, producer_b=producer_b, member_a=member_a,
+                           member_b=member_b, offers_b=offers_b, dropoff_date=day)
