@@ -163,11 +163,11 @@ def _process(cycle: OrderCycle) -> int:
     orders frozen, purchase orders and invoices issued and rendered, nothing e-mailed."""
     when = cycle.closes_at + dt.timedelta(hours=1)
     processing.orders_freeze(cycle_id=cycle.pk)
-    for producer_id in processing._producer_ids(cycle.pk):
+    for producer_id in processing.cycle_producer_ids(cycle.pk):
         po = purchasing.purchase_order_issue(cycle_id=cycle.pk, producer_id=producer_id)
         purchasing.purchase_order_render(purchase_order_id=po.pk)
     issued = 0
-    for order_id in (processing._invoiceable(cycle.pk).order_by("date_placed", "pk")
+    for order_id in (processing.invoiceable_orders(cycle.pk).order_by("date_placed", "pk")
                      .values_list("pk", flat=True)):
         invoice = invoicing.invoice_issue(order_id=order_id, now=when)
         invoice_documents.invoice_render(invoice_id=invoice.pk)

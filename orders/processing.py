@@ -43,7 +43,7 @@ from producers import services as producer_services
 from producers.models import Producer
 
 from . import invoicing, transitions
-from .models import CycleProcessing, Invoice, PurchaseOrder
+from .models import CycleProcessing, Invoice, OrderHandover, PurchaseOrder
 
 Order = get_model("order", "Order")
 Line = get_model("order", "Line")
@@ -102,13 +102,14 @@ def _enqueue(task_name: str, *args) -> None:
         logger.exception("could not enqueue %s%r", task_name, args)
 
 
-def _invoiceable(cycle_id: int):
+def invoiceable_orders(cycle_id: int):
     """Orders that get an invoice: not cancelled, with at least one line."""
     return (Order.objects.filter(cycle_id=cycle_id).exclude(status=transitions.CANCELLED)
             .filter(lines__isnull=False).distinct())
 
 
-def _producer_ids(cycle_id: int) -> list[int]:
+def cycle_producer_ids(cycle_id: int) -> list[int]:
+    """The producers a cycle's orders buy from: one purchase order each."""
     return list(
         Line.objects.filter(order__cycle_id=cycle_id, offer__isnull=False)
         .exclude(order__status=transitions.CANCELLED)
@@ -133,6 +134,9 @@ def orders_freeze(*, cycle_id: int) -> int:
                                             quantity=line.num_allocated)
         order.lines.update(num_allocated=0)
         transitions.order_mark_processed(order=order)
+        # Ticked "collected" on the pickup sheet between the close and processing.
+        if OrderHandover.objects.filter(order=order, collected_at__isnull=False).exists():
+            transitions.order_mark_collected(order=order)
         frozen += 1
     return frozen
 
@@ -170,8 +174,8 @@ def processing_start(*, cycle_id: int) -> CycleProcessing | None:
     if processing is None or processing.state == State.DONE:
         return processing
     cycle = OrderCycle.objects.select_related("hub").get(pk=cycle_id)
-    order_ids = list(_invoiceable(cycle_id).order_by("pk").values_list("pk", flat=True))
-    producer_ids = _producer_ids(cycle_id)
+    order_ids = list(invoiceable_orders(cycle_id).order_by("pk").values_list("pk", flat=True))
+    producer_ids = cycle_producer_ids(cycle_id)
     missing = _legal_missing(cycle.hub)
     state = State.BLOCKED if missing and order_ids else State.RUNNING
     message = ", ".join(missing) if state == State.BLOCKED else ""
