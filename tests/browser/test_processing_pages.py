@@ -26,7 +26,7 @@ def fits(page, artifacts, name):
 @pytest.mark.usefixtures("cycle_orders")
 def test_a_manager_follows_processing_retries_and_downloads(live_server, browser, shop,
                                                             artifacts):
-    Hub.objects.filter(pk=shop.hub.pk).update(company_number="")
+    Hub.objects.filter(pk=shop.hub.pk).update(company_number="", vat_number="")
     manager = shop.hub.managers.get()
     context = browser.new_context(viewport={"width": WIDTH, "height": 740}, locale="en-GB")
     page = context.new_page()

@@ -309,20 +309,21 @@ def test_an_order_without_lines_gets_no_invoice_and_processing_still_finishes(
 
 def test_a_hub_without_legal_details_is_blocked_then_retry_finishes_it(
         shop, cycle_orders, django_capture_on_commit_callbacks, client):
-    Hub.objects.filter(pk=shop.hub.pk).update(legal_name="", company_number="", language="en")
+    Hub.objects.filter(pk=shop.hub.pk).update(legal_name="", company_number="", vat_number="",
+                                             language="en")
     shop.cycle.hub.refresh_from_db()
     close(shop.cycle, django_capture_on_commit_callbacks)
 
     progress = processing.processing_progress(cycle_id=shop.cycle.pk)
     assert progress["state"] == "blocked"
-    assert progress["message"] == "legal name, SIRET / SIREN"
+    assert progress["message"] == "legal name, SIRET / SIREN (or, outside France, VAT number)"
     assert not Invoice.objects.exists() and not InvoiceCounter.objects.exists()
     assert shop.cycle.status == "closed"
     # The purchase order went to the producer all the same, and the managers were told once.
     assert PurchaseOrder.objects.get(cycle=shop.cycle).emailed_at is not None
     notices = [m for m in mail.outbox if "waiting for your hub's legal details" in m.subject]
     assert len(notices) == 1 and notices[0].to == ["manager@example.org"]
-    assert "legal name, SIRET / SIREN" in notices[0].body
+    assert "legal name, SIRET / SIREN (or, outside France, VAT number)" in notices[0].body
     with django_capture_on_commit_callbacks(execute=True):
         tasks.process_cycle(shop.cycle.pk)
         assert processing.processing_resume_stale(now=timezone.now() + LATER) == []
@@ -332,7 +333,7 @@ def test_a_hub_without_legal_details_is_blocked_then_retry_finishes_it(
     client.force_login(shop.hub.managers.get())
     url = f"/hub/{shop.hub.slug}/cycles/{shop.cycle.pk}/processing/"
     page = client.get(url).content.decode()
-    assert "legal name, SIRET / SIREN" in page
+    assert "legal name, SIRET / SIREN (or, outside France, VAT number)" in page
     assert f'href="/hub/{shop.hub.slug}/settings/"' in page
     assert 'id="processing-retry"' in page
     # Retrying before filling them in: still blocked, no second notice.
