@@ -27,6 +27,7 @@ def legal_hub(shop):
     hub.company_number = "73282932000074"
     hub.vat_number = "FR44732829320"
     hub.invoice_prefix = "LPB"
+    hub.language = "en"  # e-mails and documents in English unless a test says otherwise
     hub.save()
     hub_manager_add(hub=hub, user=UserFactory(email="manager@example.org"))
     for offer in shop.offers:  # the supplier's address, for its purchase order
