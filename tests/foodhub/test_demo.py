@@ -86,7 +86,7 @@ def test_demo_hubs_have_past_an_open_and_an_upcoming_cycle():
     run()  # re-anchored, not duplicated
     for hub in Hub.objects.all():
         cycles = OrderCycle.objects.filter(hub=hub)
-        assert sorted(c.status for c in cycles) == ["closed"] * 3 + ["open", "upcoming"]
+        assert sorted(c.status for c in cycles) == ["open"] + ["processed"] * 3 + ["upcoming"]
         current = next(c for c in cycles if c.status == "open")
         assert current.offers.exists() and current.fees.count() == 2
         # A window at each of the hub's two pickup points, and one for deliveries.

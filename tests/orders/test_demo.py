@@ -2,7 +2,6 @@
 orders for the close to work on, open cycles a shopper can check out in, and figures that add
 up (totals, fees, stock)."""
 
-from collections import defaultdict
 from decimal import Decimal
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -45,7 +44,7 @@ def allocations():
 
 
 def test_closed_cycles_have_forty_realistic_orders_across_both_hubs(demo):
-    closed = OrderCycle.objects.in_status("closed")
+    closed = OrderCycle.objects.in_status("processed")
     orders = list(Order.objects.filter(cycle__in=closed).select_related("cycle__hub", "user",
                                                                          "payment_method"))
     assert len(orders) >= 40
@@ -59,7 +58,10 @@ def test_closed_cycles_have_forty_realistic_orders_across_both_hubs(demo):
     assert {o.payment_method.kind for o in orders} == {"at_pickup", "bank_transfer"}
     statuses = [o.status for o in orders]
     assert 2 <= statuses.count(transitions.CANCELLED) <= 4
-    assert statuses.count(transitions.AMENDED) >= 2
+    # Processing froze every other order; the changes made while open are in its history.
+    assert set(statuses) == {transitions.CANCELLED, transitions.PROCESSED}
+    assert sum(o.status_changes.filter(new_status=transitions.AMENDED).exists()
+               for o in orders) >= 2
     for order in orders:
         cycle = order.cycle
         # Placed while the cycle was open, then the cycle was closed by its transition.
@@ -99,15 +101,19 @@ def test_order_totals_are_their_lines_plus_fees(demo):
         assert order.total_incl_tax - fees >= minimum
 
 
-def test_stock_held_is_what_the_orders_hold(demo):
-    held = defaultdict(int)
-    for line in Line.objects.exclude(order__status=transitions.CANCELLED):
-        held[line.stockrecord_id] += line.quantity
-    assert allocations() == dict(held)
-    assert not Line.objects.filter(order__status=transitions.CANCELLED, num_allocated__gt=0)
-    for record in StockRecord.objects.filter(id__in=held).select_related("product__parent"):
-        on_demand = record.product.on_demand or record.product.parent.on_demand
-        assert on_demand or record.num_allocated <= record.num_in_stock
+def test_processing_consumed_the_stock_the_orders_held(demo):
+    """Past cycles are processed: their orders' allocations became sales, so no line and no
+    stock record holds anything, and the demo's invoices match its orders."""
+    from orders.models import Invoice
+
+    assert not Line.objects.filter(num_allocated__gt=0).exists()
+    assert allocations() == {}
+    assert not StockRecord.objects.filter(num_in_stock__lt=0).exists()
+    invoiced = Order.objects.exclude(status=transitions.CANCELLED).filter(cycle__isnull=False)
+    assert Invoice.objects.count() == invoiced.count() >= 40
+    for invoice in Invoice.objects.select_related("order"):
+        assert invoice.total_incl_tax == invoice.order.total_incl_tax
+        assert invoice.pdf_rendered_at is not None
 
 
 def test_open_cycles_can_be_checked_out_and_have_open_baskets(demo):
@@ -155,6 +161,12 @@ def test_reloading_rebuilds_the_same_orders_and_gives_stock_back():
              Basket.objects.filter(cycle__isnull=False).count(), allocations())
     assert after[:3] == before[:3]
     assert sum(after[3].values()) == sum(before[3].values())  # not held twice
+    from orders.models import Invoice
+
+    # The invoices are rebuilt too, numbered from 1 again in each hub.
+    numbers = set(Invoice.objects.values_list("number", flat=True))
+    assert {f"LPB-{n[4:8]}-000001" for n in numbers if n.startswith("LPB-")} <= numbers
+    assert any(n.startswith("LPB-") for n in numbers)
     assert OrderCycle.objects.count() == 10
     load("--reset")
     assert Order.objects.count() == before[0]
