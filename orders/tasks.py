@@ -3,7 +3,7 @@
 
 from celery import shared_task
 
-from . import emails, processing
+from . import bundles, emails, processing
 
 RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 
@@ -37,3 +37,17 @@ def send_processing_summary(cycle_id: int) -> bool:
 def resume_stale_processing() -> list[int]:
     """Beat: restart processing left behind by a broker outage or a killed worker."""
     return processing.processing_resume_stale()
+
+
+@shared_task(bind=True, name="orders.build_invoice_bundle", **RETRY)
+def build_invoice_bundle(self, bundle_id: int) -> str | None:
+    """Build a cycle's invoices as one PDF or one ZIP (see orders.bundles); a rerun starts
+    over, a bundle already built is left alone. Storage errors are retried, then fail it."""
+    try:
+        bundle = bundles.bundle_build(bundle_id=bundle_id)
+    except OSError:
+        if self.request.retries < self.max_retries:
+            raise
+        bundles.bundle_fail(bundle_id=bundle_id, message=bundles.STORAGE_FAILED)
+        return "failed"
+    return bundle.state if bundle else None

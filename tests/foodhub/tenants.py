@@ -33,6 +33,7 @@ from hubs.models import (
     PickupPoint,
 )
 from hubs.services import hub_manager_add, hub_supplier_link
+from orders.models import InvoiceBundle
 from orders.services import LineRequest, order_place
 from producers.catalogue_services import catalogue_upsert
 from producers.models import Producer, ProducerMembership, ProductImport
@@ -167,6 +168,9 @@ def build_world() -> World:
         other_producer.partner.stockrecords.order_by("id").first().product.parent_id
     )
     other_link = HubProducer.objects.get(hub=other_hub, producer=other_producer)
+    bundle = InvoiceBundle.objects.create(  # a ready bundle of H's cycle's invoices
+        cycle=cycle, format="pdf", state="done", total=1, done=1, invoice_count=1,
+        file=ContentFile(b"%PDF-1.7\n", name="bundle.pdf"))
     producer_invitation = invite(team=producer, email="invitee@example.com", role="staff",
                                  invited_by=owner)
     hub_invitation = invite(team=hub, email="invitee@example.com", role="staff",
@@ -181,7 +185,7 @@ def build_world() -> World:
             "supplier_id": cycle.suppliers.get().id,
             "offer_id": offer.id, "window_id": window.id, "zone_id": zone.id,
             "payment_method_id": pay_at_pickup.id, "order_id": orders["shopper"].id,
-            "producer_order_id": orders["producer"].id,
+            "producer_order_id": orders["producer"].id, "bundle_id": bundle.id,
         },
         order=order,
         tokens={"producer": producer_invitation.token, "hub": hub_invitation.token},

@@ -131,6 +131,10 @@ NOT_FREE_TEXT = {
     "hubs.HubInvitation.role": CHOICES,
     "hubs.HubInvitation.token": "generated",
     "hubs.HubInvitation.language": "set from the site's language codes",
+    "orders.InvoiceBundle.format": CHOICES,
+    "orders.InvoiceBundle.state": CHOICES,
+    "orders.InvoiceBundle.message": "written by code (an error, naming at most an invoice "
+                                    "number)",
     "auth.User.password": "a password hash",
     "address.UserAddress.code": "never set by a form",
     "address.UserAddress.title": CHOICES,
