@@ -105,7 +105,7 @@ def bundle_request(*, cycle: OrderCycle, format: str, user=None) -> InvoiceBundl
     now = timezone.now()
     existing = (InvoiceBundle.objects.filter(cycle_id=cycle.pk, format=format,
                                              invoice_count=count)
-                .exclude(state=State.FAILED).order_by("-created_at").first())
+                .exclude(state=State.FAILED).order_by("-created_at", "-pk").first())
     if existing is not None and not _lost(existing, now):
         return existing
     if existing is not None:
@@ -161,14 +161,16 @@ def cycle_bundles(*, cycle: OrderCycle) -> dict:
 
 def bundle_build(*, bundle_id: int) -> InvoiceBundle | None:
     """Build the bundle from nothing (the `build_invoice_bundle` task). A bundle already
-    ready is left as it is; an error other than a storage hiccup (`OSError`, retried by the
-    task) fails the bundle with a message."""
+    ready or failed is left as it is; an error other than a storage hiccup (`OSError`,
+    retried by the task) fails the bundle with a message."""
     bundle = InvoiceBundle.objects.filter(pk=bundle_id).select_related("cycle__hub").first()
-    if bundle is None or bundle.state == State.DONE:
-        return bundle
-    InvoiceBundle.objects.filter(pk=bundle_id).exclude(state=State.DONE).update(
-        state=State.RUNNING, done=0, total=bundle.invoice_count, message="",
-        finished_at=None)
+    if bundle is None or bundle.state in (State.DONE, State.FAILED):
+        return bundle  # final: a failed bundle is asked for again as a new one
+    started = InvoiceBundle.objects.filter(
+        pk=bundle_id, state__in=[State.PENDING, State.RUNNING]).update(
+        state=State.RUNNING, done=0, total=bundle.invoice_count, message="")
+    if not started:
+        return InvoiceBundle.objects.filter(pk=bundle_id).first()
     try:
         # Unlinked at once: a killed worker leaves nothing behind.
         with (tempfile.TemporaryFile() as output, timezone.override(bundle.cycle.hub.tz),
@@ -234,7 +236,7 @@ def _finish(bundle: InvoiceBundle, output) -> InvoiceBundle:
     name = bundle.file.field.generate_filename(bundle, bundle.file.name or "bundle")
     name = bundle.file.storage.save(name, File(output), max_length=200)
     with transaction.atomic():
-        saved = InvoiceBundle.objects.filter(pk=bundle.pk).exclude(state=State.DONE).update(
+        saved = InvoiceBundle.objects.filter(pk=bundle.pk, state=State.RUNNING).update(
             file=name, state=State.DONE, done=bundle.invoice_count,
             total=bundle.invoice_count, message="", finished_at=timezone.now())
         if saved:
