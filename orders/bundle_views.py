@@ -65,7 +65,8 @@ def invoice_bundles(request, slug: str, cycle_id: int):
             if bundle.state == InvoiceBundle.State.DONE:
                 messages.info(request, _("This file is ready: it already holds every invoice."))
             else:
-                messages.success(request, _("The file is being built: this page shows its progress."))
+                messages.success(request,
+                                 _("The file is being built: this page shows its progress."))
         return redirect("orders_hub:invoice-bundles", slug=hub.slug, cycle_id=cycle.pk)
     found = bundles.cycle_bundles(cycle=cycle)
     rows = []

@@ -22,7 +22,9 @@ and the other deletes its file. Invoices not rendered yet are rendered first.
 from __future__ import annotations
 
 import array
+import contextlib
 import datetime as dt
+import gc
 import io
 import logging
 import shutil
@@ -262,17 +264,33 @@ def _prune(bundle_id: int) -> None:
 # --- the files -------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _collected():
+    """Free each batch of documents as the build goes. A parsed PDF (pypdf's objects point
+    back at their reader) and a model row with its file are reference cycles, which only a
+    full collection frees: without one every PROGRESS_EVERY documents memory grew by about
+    3 KB per invoice. What existed before the build (Django, the apps) is frozen meanwhile,
+    so those collections only walk what the build allocated: cheap."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _report(progress, done: int) -> None:
-    if progress and done % PROGRESS_EVERY == 0:
-        progress(done)
+    if done % PROGRESS_EVERY == 0:
+        gc.collect()
+        if progress:
+            progress(done)
 
 
 def write_zip(output, documents, *, progress: Callable[[int], None] | None = None) -> int:
     """Write a ZIP of the documents to `output` (a seekable binary file), entry by entry,
     each named by its invoice number. Returns the number of entries."""
     count = 0
-    with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED,
-                         compresslevel=1) as archive:
+    with _collected(), zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED,
+                                       compresslevel=1) as archive:
         for invoice, handle in documents:
             issued = timezone.localtime(invoice.issued_at) if invoice.issued_at else None
             stamp = issued.timetuple()[:6] if issued and issued.year >= 1980 else (
@@ -294,10 +312,11 @@ def write_merged_pdf(output, documents, *,
     bookmark per invoice number. Returns the number of documents."""
     pdf = StreamingPdf(output)
     count = 0
-    for invoice, handle in documents:
-        pdf.add_document(handle.read(), title=invoice.number)
-        count += 1
-        _report(progress, count)
+    with _collected():
+        for invoice, handle in documents:
+            pdf.add_document(handle.read(), title=invoice.number)
+            count += 1
+            _report(progress, count)
     pdf.close()
     if progress:
         progress(count)
