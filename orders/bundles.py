@@ -397,6 +397,8 @@ class StreamingPdf:
         while queue:
             ref = queue.popleft()
             source = ref.get_object()
+            if source is None:  # a reference to nothing: PDF readers take it as null
+                source = NullObject()
             key = (ref.idnum, ref.generation)
             if key in page_keys:
                 source = self._page_dict(source)
