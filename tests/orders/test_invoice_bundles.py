@@ -401,3 +401,34 @@ def test_many_invoices_merge_in_order(tmp_path):
     firsts = [reader.get_destination_page_number(o) for o in reader.outline]
     assert [reader.pages[p].extract_text().splitlines()[0] for p in firsts] == [
         i.number for i, _ in documents]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_simultaneous_requests_build_one_bundle(processed_cycle, monkeypatch):
+    """Six managers' clicks at the same moment, each on its own connection: one bundle."""
+    import threading
+
+    from django.db import connection
+
+    monkeypatch.setattr(bundles, "_enqueue", lambda bundle_id: None)
+    cycle = processed_cycle.cycle
+    barrier = threading.Barrier(6)
+    found, errors = [], []
+
+    def click():
+        try:
+            barrier.wait()
+            found.append(bundles.bundle_request(cycle=cycle, format="zip").pk)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(found) == 6 and len(set(found)) == 1
+    assert InvoiceBundle.objects.filter(cycle=cycle).count() == 1
