@@ -15,6 +15,8 @@
    (`bench/reports.py`, data by `bench/close_data.py`), when a server answers at
    BENCH_REPORTS_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
    foodhub_bench_reports); otherwise its last figures are kept.
+7. invoice PDFs through the pipeline beside bare WeasyPrint, and the bulk files of 2,000
+   invoices (`bench/invoices.py`, issue 10), in its own database.
 
 `make bench` then runs `bench/lighthouse.py` (Lighthouse scores of the shopper pages), which
 writes its own section of docs/performance.md; this script keeps that section.
@@ -289,13 +291,21 @@ def main() -> int:
     from bench.shop_page import section, write_section
 
     write_section(section(shop_run()))
+    invoices_failed = bench_invoices()
     for name, figures in results.items():
         print(f"{name:<62} median {figures['median']:6.1f} ms   p95 {figures['p95']:6.1f} ms")
     print(f"import of 10,000 rows: {imported['seconds']:.1f} s end to end, "
           f"peak {imported['peak_mb']:.0f} MB")
     for name, figures in hostile.items():
         print(f"{name:<62} +{figures['growth_mb']:5.0f} MB  {figures['message'][:60]}")
-    return 1 if orders_failed or reports_failed else 0
+    return 1 if orders_failed or reports_failed or invoices_failed else 0
+
+
+def bench_invoices() -> bool:
+    """Run bench/invoices.py (its own database and processes); True if it failed."""
+    print("==> Invoice PDFs and bulk files")
+    return subprocess.run([sys.executable, "bench/invoices.py", "--write"], cwd=ROOT
+                          ).returncode != 0
 
 
 def bench_order_placement() -> bool:
@@ -396,11 +406,14 @@ grew above what it held before the file (Django, Oscar and Wagtail loaded: about
 """
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    from bench.invoices import kept_section as invoices_section
     from bench.order_placement import kept_section
     from bench.reports import kept_section as kept_reports
 
     # Written by bench/order_placement.py and bench/reports.py, kept until they run again.
     kept = kept_section() + kept_reports()
+    invoices = invoices_section()  # bench/invoices.py's, rewritten when it runs after this
+    kept = "\n".join(part for part in (kept, invoices) if part)
     (ROOT / "docs").mkdir(exist_ok=True)
     path = ROOT / "docs" / "performance.md"
     from bench.lighthouse import existing_section

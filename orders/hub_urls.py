@@ -1,9 +1,10 @@
 """Mounted at /hub/ beside hubs.urls, for the hub's managers: a cycle's orders, its
-processing and documents, packing lists and pickup sheets, and the hub's reports."""
+processing, documents and invoice bundles, packing lists and pickup sheets; the hub's
+reports."""
 
 from django.urls import path
 
-from . import hub_views, packing_views, processing_views, report_views
+from . import bundle_views, hub_views, packing_views, processing_views, report_views
 
 app_name = "orders_hub"
 urlpatterns = [
@@ -34,4 +35,10 @@ urlpatterns = [
          processing_views.invoice_pdf, name="invoice-pdf"),
     path("<slug:slug>/cycles/<int:cycle_id>/purchase-orders/<int:purchase_order_id>/<str:fmt>/",
          processing_views.purchase_order_file, name="purchase-order-file"),
+    path("<slug:slug>/cycles/<int:cycle_id>/invoices/bundles/", bundle_views.invoice_bundles,
+         name="invoice-bundles"),
+    path("<slug:slug>/cycles/<int:cycle_id>/invoices/bundles/<int:bundle_id>/status/",
+         bundle_views.invoice_bundle_status, name="invoice-bundle-status"),
+    path("<slug:slug>/cycles/<int:cycle_id>/invoices/bundles/<int:bundle_id>/download/",
+         bundle_views.invoice_bundle_download, name="invoice-bundle-download"),
 ]

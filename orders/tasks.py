@@ -3,7 +3,7 @@
 
 from celery import shared_task
 
-from . import emails, invoice_documents, processing
+from . import bundles, emails, invoice_documents, processing
 
 RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
 
@@ -48,3 +48,17 @@ def send_invoice_documents(invoice_ids: list[int]) -> int:
         invoice_documents.invoice_render(invoice_id=invoice_id)
         sent += invoice_documents.invoice_email(invoice_id=invoice_id, force=True)
     return sent
+
+
+@shared_task(bind=True, name="orders.build_invoice_bundle", **RETRY)
+def build_invoice_bundle(self, bundle_id: int) -> str | None:
+    """Build a cycle's invoices as one PDF or one ZIP (see orders.bundles); a rerun starts
+    over, a bundle already built is left alone. Storage errors are retried, then fail it."""
+    try:
+        bundle = bundles.bundle_build(bundle_id=bundle_id)
+    except OSError:
+        if self.request.retries < self.max_retries:
+            raise
+        bundles.bundle_fail(bundle_id=bundle_id, message=bundles.STORAGE_FAILED)
+        return "failed"
+    return bundle.state if bundle else None

@@ -38,7 +38,7 @@ from hubs.models import (
     PickupPoint,
 )
 from hubs.services import hub_manager_add, hub_supplier_link
-from orders.models import Invoice, PurchaseOrder
+from orders.models import Invoice, InvoiceBundle, PurchaseOrder
 from orders.services import LineRequest, order_place
 from producers.catalogue_services import catalogue_upsert
 from producers.models import Producer, ProducerMembership, ProductImport
@@ -178,6 +178,9 @@ def build_world() -> World:
         other_producer.partner.stockrecords.order_by("id").first().product.parent_id
     )
     other_link = HubProducer.objects.get(hub=other_hub, producer=other_producer)
+    bundle = InvoiceBundle.objects.create(  # a ready bundle of H's cycle's invoices
+        cycle=cycle, format="pdf", state="done", total=1, done=1, invoice_count=1,
+        file=ContentFile(b"%PDF-1.7\n", name="bundle.pdf"))
     producer_invitation = invite(team=producer, email="invitee@example.com", role="staff",
                                  invited_by=owner)
     hub_invitation = invite(team=hub, email="invitee@example.com", role="staff",
@@ -196,6 +199,7 @@ def build_world() -> World:
             "processed_cycle_id": processed.id,
             "processed_invoice_id": Invoice.objects.get(cycle=processed).id,
             "purchase_order_id": PurchaseOrder.objects.get(cycle=processed, producer=producer).id,
+            "bundle_id": bundle.id,
         },
         order=order,
         invoice=invoice,

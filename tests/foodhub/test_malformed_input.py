@@ -78,6 +78,8 @@ def _png():
 @pytest.fixture
 def world():
     """A producer and a hub owned by one user, with every kind of row their pages list."""
+    from django.core.files.base import ContentFile
+
     from hubs import services as hub_services
     from hubs.cycle_services import (
         cycle_create,
@@ -87,6 +89,7 @@ def world():
         cycle_window_save,
     )
     from hubs.models import CycleFee, DeliveryZone, HubInvitation, PaymentMethod, PickupPoint
+    from orders.models import InvoiceBundle
     from orders.services import LineRequest, order_place
     from producers import services as producer_services
     from producers.catalogue_services import catalogue_upsert
@@ -143,6 +146,9 @@ def world():
     closed = past_cycle(hub, name="Last week", opens_at=now - dt.timedelta(days=6),
                         closes_at=now - dt.timedelta(days=4))
     parent = producer.partner.stockrecords.first().product.parent
+    bundle = InvoiceBundle.objects.create(
+        cycle=closed, format="zip", state="done", total=1, done=1, invoice_count=1,
+        file=ContentFile(b"PK\x05\x06" + b"\x00" * 18, name="bundle.zip"))
     return {
         "owner": owner, "producer": producer, "hub": hub, "cycle": cycle, "draft": draft,
         "closed": closed,
@@ -152,7 +158,7 @@ def world():
         "hub_invitation": HubInvitation.objects.get(hub=hub),
         "producer_helper": producer.memberships.get(user=helper),
         "hub_helper": hub.memberships.get(user=helper),
-        "order": order, "offer": offer, "window": window, "cash": cash,
+        "order": order, "offer": offer, "window": window, "cash": cash, "bundle": bundle,
         "invoice": _invoice(hub, order),
     }
 
@@ -252,6 +258,7 @@ def _kwargs(namespace: str, pattern: URLPattern, world) -> list[dict]:
         "line_id": world["order"].lines.get().pk,
         "invoice_id": world["invoice"].pk,
         "purchase_order_id": 1,
+        "bundle_id": world["bundle"].pk,
     }
     names = list(pattern.pattern.converters)
     unknown = [name for name in names if name not in values]

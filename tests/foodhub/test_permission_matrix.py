@@ -227,6 +227,17 @@ PAGES = {
     "hub/<slug:slug>/cycles/<int:cycle_id>/purchase-orders/<int:purchase_order_id>/<str:fmt>/":
         Page("/hub/{hub_slug}/cycles/{processed_cycle_id}/purchase-orders/{purchase_order_id}"
              "/csv/", "404 404 404 404 200 404 200"),
+    # orders: a cycle's invoices as one file (H's cycle has a ready bundle)
+    "hub/<slug:slug>/cycles/<int:cycle_id>/invoices/bundles/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/invoices/bundles/", MANAGER_H, WRITE_H,
+        data=(("format", "pdf"),),
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/invoices/bundles/<int:bundle_id>/status/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/invoices/bundles/{bundle_id}/status/", MANAGER_H
+    ),
+    "hub/<slug:slug>/cycles/<int:cycle_id>/invoices/bundles/<int:bundle_id>/download/": Page(
+        "/hub/{hub_slug}/cycles/{cycle_id}/invoices/bundles/{bundle_id}/download/", MANAGER_H
+    ),
     # foodhub: a user's own API tokens (the tenant's: the producer's token)
     "shop/accounts/api-tokens/": Page("/shop/accounts/api-tokens/", SIGNED_IN),
     "shop/accounts/api-tokens/<int:pk>/revoke/": Page(
@@ -430,7 +441,7 @@ def params(world: World) -> dict:
         "link_id": world.link.id, "supplier_id": world.ids["supplier_id"],
         "producer_token": world.tokens["producer"], "hub_token": world.tokens["hub"],
         "producer_token_id": world.ids["producer_token_id"],
-        "order_id": world.ids["order_id"],
+        "order_id": world.ids["order_id"], "bundle_id": world.ids["bundle_id"],
         "order_number": world.order.number, "order_line_id": world.order.lines.get().id,
         "invoice_id": world.ids["invoice_id"],
         "invoiced_order_number": world.invoice.order.number,

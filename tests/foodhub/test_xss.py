@@ -144,7 +144,8 @@ NOT_FREE_TEXT = {
     "which tests/orders cover on the invoice pages and PDFs",
     "orders.InvoiceBundle.format": CHOICES,
     "orders.InvoiceBundle.state": CHOICES,
-    "orders.InvoiceBundle.message": "written by code",
+    "orders.InvoiceBundle.message": "written by code (an error, naming at most an invoice "
+                                    "number)",
     "orders.CycleProcessing.state": CHOICES,
     "orders.CycleProcessing.summary_note": "written by code (the state and message last "
                                            "e-mailed), never shown",
