@@ -9,6 +9,7 @@ Filters: `?producer=<id>` (a producer of the hub), `?pickup_point=<id>|delivery`
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
@@ -64,7 +65,7 @@ class ReportQuerySerializer(serializers.Serializer):
         value = value.strip()
         if value == DELIVERY:
             return DELIVERY
-        if not value.isascii() or not value.isdigit() or not 0 < int(value) <= MAX_ID:
+        if not re.fullmatch(r"[0-9]{1,10}", value) or not 0 < int(value) <= MAX_ID:
             raise serializers.ValidationError(POINT_ERROR)
         point = PickupPoint.objects.filter(hub=self.context["hub"], pk=int(value)).first()
         if point is None:
