@@ -446,14 +446,14 @@ time: beyond that, speed is the document's (pages, table rows, wrapped lines), n
 pipeline's. A load above the number of cores means other work shared the machine during the
 run: compare the CPU-time figures, which it stretches least.
 
-What would move the document's cost (measured once, 2026-12-01, on this invoice with
-`orders.pdf.html_to_pdf`, 169 ms of CPU as it is): `table-layout: fixed` on the tables
--20 %, no flex box for the two parties -15 %, no `counter(pages)` in the page footer (which
-makes WeasyPrint lay the pages out twice) -14 %, the first and last together -20 %; a
-one-page invoice (8 rows instead of 11, no wrapped product names) costs about 140 ms. None
-reaches 10 PDFs/s on one core of this machine; the template
-(`orders/templates/orders/documents/`) was left as it is. Processing renders a cycle's
-invoices in chunks of 25 orders per task, so each worker process adds a core's worth.
+What was tried on the document (2026-12-01, the demo's invoices, `orders.pdf.html_to_pdf`):
+the template now lays the parties and header out with floats and its tables with
+`table-layout: fixed` and column widths, and the page footer no longer repeats the title
+(`string-set` made WeasyPrint lay every page out twice): about 240 ms to 175 ms an invoice
+(one page). A profile of what is left: the CSS cascade about 75 ms, layout about 50 ms, PDF
+writing with HarfBuzz subsetting about 55 ms, all inside WeasyPrint. 10 PDFs/s on one core
+of this machine would need a leaner document or a faster renderer; processing renders a
+cycle's invoices in chunks of 25 orders per task, so each worker process adds a core's worth.
 
 **Bulk files** (`orders/bundles.py`), all invoices already rendered (processing renders
 them at close), each build in a fresh process: wall time, the file's size, how much the
