@@ -35,6 +35,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Count, DecimalField, F, Max, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
@@ -228,8 +229,8 @@ class _JsonSql:
     def __init__(self):
         self.vendor = connection.vendor
         if self.vendor not in ("postgresql", "sqlite"):
-            raise NotImplementedError(f"reports read JSON in SQL on PostgreSQL and SQLite, "
-                                      f"not {self.vendor}")
+            raise ImproperlyConfigured(f"reports read JSON in SQL on PostgreSQL and SQLite, "
+                                       f"not {self.vendor}")
 
     def elements(self, alias: str, column: str, key: str | None) -> str:
         """A FROM clause item joining each element of `alias.column[key]` as `e`."""
