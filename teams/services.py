@@ -176,7 +176,13 @@ def invite(
         raise ValidationError(
             {"email": _("%(email)s is already a member of this team.") % {"email": email}}
         )
-    team.invitations.filter(email=email, accepted_at=None).delete()
+    pending = team.invitations.filter(email=email, accepted_at=None)
+    if invited_by is not None:
+        # Replacing a pending invitation withdraws it: that takes the right to give its role
+        # (staff must not turn an owner's invitation of an owner into one of staff).
+        for role_given in set(pending.values_list("role", flat=True)):
+            team_require(invited_by, invite_permission(role_given), team)
+    pending.delete()
     invitation = team.invitations.create(
         email=email, role=role, invited_by=invited_by,
         language=language or translation.get_language() or settings.LANGUAGE_CODE,
