@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.template.loader import render_to_string
@@ -17,6 +18,8 @@ from teams import services as team_services
 from teams.roles import TeamRole
 
 from .models import Hub, HubMembership, HubProducer, validate_hub_address
+
+logger = logging.getLogger(__name__)
 
 HubCreatedHandler = Callable[[Hub], None]
 _hub_created_handlers: list[HubCreatedHandler] = []
@@ -93,10 +96,18 @@ def _notify(*, hub: Hub, recipients: list[str], template: str, context: dict) ->
     with translation.override(hub.language):
         subject = render_to_string(f"hubs/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"hubs/email/{template}_body.txt", context)
-    transaction.on_commit(
-        lambda: send_mail(subject=subject, message=body, from_email=None,
-                          recipient_list=recipients)
-    )
+    transaction.on_commit(partial(_enqueue_email, subject, body, recipients))
+
+
+def _enqueue_email(subject: str, body: str, recipients: list[str]) -> None:
+    # By Celery, like every e-mail a page causes: a slow or failing mail server must not
+    # hold or break the page (the change is already committed).
+    from .tasks import send_relationship_email
+
+    try:
+        send_relationship_email.delay(subject, body, recipients)
+    except Exception:  # The broker being down must not break the page either.
+        logger.exception("Could not enqueue a relationship e-mail to %s", recipients)
 
 
 def _hub_emails(hub: Hub) -> list[str]:

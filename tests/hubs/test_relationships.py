@@ -66,3 +66,23 @@ def test_ending_removes_the_producer_from_future_cycles_only(
     assert not open_cycle.offers.exists() and past.offers.count() == 1
     with pytest.raises(ValidationError, match="does not supply"):
         cycle_offers_add(cycle=open_cycle, producer=supplier)
+
+
+def test_relationship_e_mails_go_by_celery_after_commit(sides, monkeypatch,
+                                                        django_capture_on_commit_callbacks):
+    """A hub inviting a producer (and every answer) is e-mailed by a Celery task once the
+    change is committed, not by the page itself: a slow mail server cannot hold the page."""
+    from hubs import tasks
+
+    hub, producer = sides
+    enqueued = []
+    monkeypatch.setattr(tasks.send_relationship_email, "delay",
+                        lambda *args: enqueued.append(args))
+    with django_capture_on_commit_callbacks() as callbacks:
+        relationship_request(hub=hub, producer=producer, by="hub")
+    assert enqueued == [] and mail.outbox == []
+    for callback in callbacks:
+        callback()
+    (subject, body, recipients), = enqueued
+    assert recipients == ["farmer@example.com"] and "Marché" in subject + body
+    assert mail.outbox == []  # sent by the worker, not here
