@@ -32,6 +32,10 @@ class InvitationSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     sent_at = serializers.DateTimeField(read_only=True, allow_null=True,
                                         help_text="Null until the e-mail is sent.")
+    expires_at = serializers.DateTimeField(
+        read_only=True,
+        help_text="When the e-mailed link stops working; invite again for a new one.",
+    )
 
 
 class TeamSerializer(serializers.Serializer):

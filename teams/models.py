@@ -8,10 +8,12 @@ A team model gives its memberships and invitations the related names `membership
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .roles import Role, TeamRole
@@ -80,3 +82,13 @@ class Invitation(models.Model):
     @property
     def team(self):
         return getattr(self, self.team_field)
+
+    @property
+    def expires_at(self):
+        """When the link stops working: `FOODHUB_TEAM_INVITATION_TTL_DAYS` after it was made
+        (inviting the address again makes a new link)."""
+        return self.created_at + timedelta(days=settings.FOODHUB_TEAM_INVITATION_TTL_DAYS)
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at

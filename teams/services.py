@@ -22,10 +22,11 @@ from django.db.models import Model
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .models import Invitation, Membership
-from .permissions import MANAGE_MEMBERS, invite_permission, team_require
+from .permissions import MANAGE_MEMBERS, invite_permission, team_allows, team_require
 from .roles import TeamRole
 from .selectors import membership_model
 
@@ -237,6 +238,21 @@ def invitation_accept(*, model: type[Invitation], token: str, user) -> Membershi
     )
     if invitation is None:
         raise ValidationError(_("This invitation is not valid any more."))
+    if invitation.is_expired:
+        raise ValidationError(
+            _("This invitation expired on %(date)s: ask the team to invite you again."),
+            params={"date": date_format(timezone.localtime(invitation.expires_at).date())},
+        )
+    team = invitation.team
+    role = TeamRole(invitation.role)
+    inviter = invitation.invited_by
+    # An invitation speaks for whoever sent it: once they may no longer give its role (demoted,
+    # removed), it dies with their right.
+    if inviter is not None and not team_allows(inviter, invite_permission(role), team):
+        raise ValidationError(
+            _("This invitation is not valid any more: the person who sent it can no longer "
+              "invite with this role. Ask the team to invite you again.")
+        )
     if invitation.email.lower() != (user.email or "").lower():
         raise ValidationError(
             _("This invitation was sent to %(email)s: sign in with that address."),
@@ -244,8 +260,6 @@ def invitation_accept(*, model: type[Invitation], token: str, user) -> Membershi
         )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
-    team = invitation.team
-    role = TeamRole(invitation.role)
     current = team.memberships.filter(user=user).values_list("role", flat=True).first()
     if current and TeamRole(current).rank > role.rank:
         role = TeamRole(current)

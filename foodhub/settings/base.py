@@ -219,6 +219,9 @@ AXES_SENSITIVE_PARAMETERS = [
 # --- API tokens (foodhub.ApiToken) ----------------------------------------------------------
 FOODHUB_API_TOKEN_TTL_HOURS = env_int("FOODHUB_API_TOKEN_TTL_HOURS", 720, minimum=1)
 
+# --- Team invitations (teams.Invitation): the e-mailed link works this many days -------------
+FOODHUB_TEAM_INVITATION_TTL_DAYS = env_int("FOODHUB_TEAM_INVITATION_TTL_DAYS", 14, minimum=1)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

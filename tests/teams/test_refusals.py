@@ -266,3 +266,47 @@ def test_two_owners_stepping_down_at_once_leave_one_owner(kind, step_down):
         services._keep_an_owner = real_keep
     assert sorted(outcome) == ["done", "refused"]
     assert team.memberships.filter(role="owner").count() == 1
+
+
+def test_an_expired_invitation_is_refused_and_marked_on_the_team_page(
+    kind, team, owner, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    import time_machine
+
+    with (time_machine.travel("2026-11-01 09:00 +00:00", tick=False),
+          django_capture_on_commit_callbacks(execute=True)):
+        invitation = invite(team=team, email="late@example.com", role="staff", invited_by=owner)
+    assert "This link works until" in mailoutbox[-1].body
+    newcomer = UserFactory(email="late@example.com")
+    with time_machine.travel("2026-11-14 09:00 +00:00", tick=False):
+        client.force_login(newcomer)
+        assert "Accept the invitation" in client.get(kind.accept(invitation)).content.decode()
+    with time_machine.travel("2026-11-15 09:01 +00:00", tick=False):
+        client.force_login(newcomer)
+        response = client.post(kind.accept(invitation), follow=True)
+        assert "expired" in _messages(response)
+        assert not team.memberships.filter(user=newcomer).exists()
+        client.force_login(owner)
+        assert "expired: invite again" in client.get(kind.page(team)).content.decode()
+        api = APIClient()
+        api.force_authenticate(owner)
+        listed = api.get(_api_url(kind, team)).json()["invitations"]
+        assert listed[0]["expires_at"].startswith("2026-11-15")
+        # Inviting again gives a fresh link that works.
+        fresh = invite(team=team, email="late@example.com", role="staff", invited_by=owner)
+        client.force_login(newcomer)
+        client.post(kind.accept(fresh))
+    assert team.memberships.get(user=newcomer).role == "staff"
+
+
+def test_an_owner_invitation_dies_when_its_sender_is_no_longer_an_owner(kind, team, owner):
+    from teams.services import member_role_change
+
+    second = UserFactory(email="second@example.com")
+    member_add(team=team, user=second, role="owner")
+    invitation = invite(team=team, email="heir@example.com", role="owner", invited_by=second)
+    member_role_change(team=team, user=second, role="staff", by=owner)
+    heir = UserFactory(email="heir@example.com")
+    with pytest.raises(Exception, match="can no longer invite with this role"):
+        invitation_accept(model=kind.invitation_model, token=invitation.token, user=heir)
+    assert not team.memberships.filter(user=heir).exists()
