@@ -4,6 +4,7 @@ statuses, the lock on every editor write, reopen re-arming the close, clone's ch
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -306,3 +307,108 @@ def test_an_edit_racing_the_close_waits_for_it_and_is_refused(hub):
         transitions._close_handlers.remove(slow_handler)
     assert outcome == ["refused"]
     assert not CycleFee.objects.filter(cycle_id=cycle.pk).exists()
+
+
+# --- the same defects through the API and the pages ------------------------------------------
+
+
+@pytest.fixture
+def manager_api(hub):
+    from rest_framework.test import APIClient
+
+    manager = UserFactory(email="m@example.com")
+    hub_manager_add(hub=hub, user=manager)
+    api = APIClient()
+    api.force_authenticate(manager)
+    return api
+
+
+@pytest.fixture
+def manager_client(client, hub):
+    manager = UserFactory(email="page@example.com")
+    hub_manager_add(hub=hub, user=manager)
+    client.force_login(manager)
+    return client
+
+
+def claimed(hub):
+    """A cycle that closed an hour ago and whose close was handled."""
+    cycle = make(hub, opens=timezone.now() - 25 * HOUR, hours=24)
+    transitions.cycles_close_due()
+    cycle.refresh_from_db()
+    assert cycle.close_handled_at is not None
+    return cycle
+
+
+def test_api_patch_cannot_move_a_claimed_close(hub, manager_api, closes):
+    cycle = claimed(hub)
+    later = (timezone.now() + 48 * HOUR).isoformat()
+    response = manager_api.patch(f"/api/v1/order-cycles/{cycle.id}/", {"closes_at": later},
+                                 format="json")
+    assert response.status_code == 400, response.content
+    fresh = OrderCycle.objects.get(pk=cycle.pk)
+    assert fresh.closes_at == cycle.closes_at and fresh.status == CycleStatus.CLOSED
+    assert manager_api.get(f"/api/v1/order-cycles/{cycle.id}/").json()["status"] == "closed"
+
+
+def test_page_cannot_move_a_claimed_close(hub, manager_client, closes):
+    cycle = claimed(hub)
+    zone = ZoneInfo(hub.time_zone)
+    response = manager_client.post(f"/hub/{hub.slug}/cycles/{cycle.id}/", {
+        "cycle-name": cycle.name,
+        "cycle-opens_at": timezone.localtime(cycle.opens_at, zone).strftime("%Y-%m-%dT%H:%M"),
+        "cycle-closes_at": timezone.localtime(timezone.now() + 48 * HOUR, zone)
+        .strftime("%Y-%m-%dT%H:%M"),
+        "cycle-markup_percent": "0", "cycle-note_to_producers": "",
+    }, follow=True)
+    assert "This cycle is closed" in response.content.decode()
+    fresh = OrderCycle.objects.get(pk=cycle.pk)
+    assert fresh.closes_at == cycle.closes_at and fresh.status == CycleStatus.CLOSED
+
+
+def test_api_patch_publishing_a_published_cycle_changes_nothing(hub, manager_api):
+    cycle = make(hub, opens=timezone.now() + 24 * HOUR)
+    response = manager_api.patch(f"/api/v1/order-cycles/{cycle.id}/",
+                                 {"name": "Renamed", "publish": True}, format="json")
+    assert response.status_code == 400, response.content
+    assert OrderCycle.objects.get(pk=cycle.pk).name == "Week 50"  # all or nothing
+
+
+def test_open_cycle_details_save_when_its_opening_has_seconds(hub, manager_client):
+    """A cycle created by the API opens at 09:00:30; the page shows 09:00. Renaming it must
+    not read as moving its opening time (refused once it is open)."""
+    opens = (timezone.now() - 2 * HOUR).replace(second=30, microsecond=0)
+    cycle = make(hub, opens=opens)
+    zone = ZoneInfo(hub.time_zone)
+    shown = {name: timezone.localtime(getattr(cycle, name), zone).strftime("%Y-%m-%dT%H:%M")
+             for name in ("opens_at", "closes_at")}
+    manager_client.post(f"/hub/{hub.slug}/cycles/{cycle.id}/", {
+        "cycle-name": "Renamed", "cycle-opens_at": shown["opens_at"],
+        "cycle-closes_at": shown["closes_at"], "cycle-markup_percent": "0",
+        "cycle-note_to_producers": "",
+    })
+    fresh = OrderCycle.objects.get(pk=cycle.pk)
+    assert fresh.name == "Renamed" and fresh.opens_at == opens
+
+
+def test_page_clone_refuses_a_past_opening(hub, manager_client, supplier):
+    cycle = make(hub, opens=timezone.now() + 24 * HOUR)
+    response = manager_client.post(f"/hub/{hub.slug}/cycles/{cycle.id}/clone/do/",
+                                   {"clone-opens_at": "2020-01-01T09:00"}, follow=True)
+    assert response.status_code == 200
+    assert "The copy must open in the future." in response.content.decode()
+    assert OrderCycle.objects.count() == 1
+
+
+def test_no_admin_writes_cycle_state():
+    """Staff change a cycle's state through the transitions (pages, API), not the admin."""
+    from django.contrib import admin
+
+    state = {"published_at", "opens_at", "closes_at", "close_handled_at", "processed_at",
+             "opening_notified_at"}
+    for model, model_admin in admin.site._registry.items():
+        if model is OrderCycle:
+            assert state <= set(model_admin.get_readonly_fields(None)), model_admin
+        for inline in getattr(model_admin, "inlines", []):
+            if inline.model is OrderCycle:
+                assert state <= set(inline(model, admin.site).get_readonly_fields(None))
