@@ -1,6 +1,7 @@
 """The cycle state machine (hubs.transitions): one derived status, every transition's allowed
 statuses, the lock on every editor write, reopen re-arming the close, clone's checks."""
 
+import ast
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -257,8 +258,9 @@ def test_docs_table_lists_every_transition_and_its_statuses():
     for name, statuses in transitions.ALLOWED_FROM.items():
         row = next((line for line in doc.splitlines() if line.startswith(f"| `{name}`")), None)
         assert row is not None, f"docs/hubs.md has no row for {name}"
-        for status in statuses:
-            assert status.value in row, f"{name}: {status} missing in docs/hubs.md"
+        documented = {s.strip() for s in row.split("|")[2].split(",")}
+        assert documented == {s.value for s in statuses}, f"{name}: docs/hubs.md says {documented}"
+        assert row.split("|")[4].strip(), f"{name}: docs/hubs.md does not say who may run it"
 
 
 @pytest.mark.postgres
@@ -412,3 +414,50 @@ def test_no_admin_writes_cycle_state():
         for inline in getattr(model_admin, "inlines", []):
             if inline.model is OrderCycle:
                 assert state <= set(inline(model, admin.site).get_readonly_fields(None))
+
+
+CYCLE_STATE = ("published_at", "opens_at", "closes_at", "close_handled_at", "processed_at",
+               "opening_notified_at")
+
+
+def state_writes(path: Path) -> list[str]:
+    """`x.closes_at = ...`, `.update(closes_at=...)`, `.bulk_update(..., ["closes_at"])` and
+    `setattr(x, "closes_at", ...)` in a module (creating a draft sets its times: not a write)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        targets = []
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            for target in getattr(node, "targets", None) or [node.target]:
+                targets += target.elts if isinstance(target, ast.Tuple) else [target]
+            names = [t.attr for t in targets if isinstance(t, ast.Attribute)]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name):
+            func = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+            names = []
+            if func in ("update", "update_or_create", "get_or_create"):
+                names = [k.arg for k in node.keywords]
+            if func in ("bulk_update", "setattr") or func == "update_or_create":
+                names += [c.value for arg in node.args + [k.value for k in node.keywords]
+                          for c in ast.walk(arg) if isinstance(c, ast.Constant)]
+        else:
+            continue
+        found += [f"{path}:{node.lineno} {name}" for name in names if name in CYCLE_STATE]
+    return found
+
+
+def test_only_the_transitions_write_a_cycles_state_times_and_claims():
+    root = Path(__file__).resolve().parents[2]
+    writes = []
+    for package in ("teams", "producers", "hubs", "orders", "cms", "foodhub"):
+        for path in sorted((root / package).rglob("*.py")):
+            if "migrations" not in path.parts and path != root / "hubs" / "transitions.py":
+                writes += state_writes(path)
+    assert not writes, "Cycle state written outside hubs/transitions.py:\n" + "\n".join(writes)
+    assert state_writes(root / "hubs" / "transitions.py")  # the scan does see writes
+
+
+def test_processing_can_be_dated_as_it_happened(hub):
+    cycle = make(hub)
+    with time_machine.travel(T0 + 49 * HOUR, tick=False):
+        transitions.cycles_close_due()
+        assert transitions.cycle_mark_processed(cycle=cycle, now=T0 + 48 * HOUR + HOUR / 2)
+    assert OrderCycle.objects.get(pk=cycle.pk).processed_at == T0 + 48 * HOUR + HOUR / 2
