@@ -13,7 +13,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from hubs import cycle_services, transitions
-from hubs.models import CycleFee, CycleStatus, CycleWindow, OrderCycle, PickupPoint
+from hubs.models import (
+    CycleFee,
+    CycleStatus,
+    CycleSupplier,
+    CycleWindow,
+    OrderCycle,
+    PickupPoint,
+)
 from hubs.services import hub_manager_add
 from tests.producers.factories import UserFactory
 
@@ -461,3 +468,23 @@ def test_processing_can_be_dated_as_it_happened(hub):
         transitions.cycles_close_due()
         assert transitions.cycle_mark_processed(cycle=cycle, now=T0 + 48 * HOUR + HOUR / 2)
     assert OrderCycle.objects.get(pk=cycle.pk).processed_at == T0 + 48 * HOUR + HOUR / 2
+
+
+def test_removing_a_producer_is_refused_once_closed(closed_cycle, supplier, hub):
+    cycle = closed_cycle[0]
+    row = CycleSupplier.objects.create(cycle=cycle, producer=supplier)
+    with pytest.raises(ValidationError, match="closed"):
+        cycle_services.cycle_supplier_remove(cycle=cycle, supplier=row)
+    # Naming an open cycle does not unlock a row of the closed one.
+    other = make(hub, opens=timezone.now() - HOUR, name="open")
+    for write in (
+        lambda: cycle_services.cycle_supplier_remove(cycle=other, supplier=row),
+        lambda: cycle_services.cycle_fee_save(cycle=other, fee=closed_cycle[2], amount=9),
+        lambda: cycle_services.cycle_window_save(cycle=other, window=closed_cycle[3],
+                                                 start_time=dt.time(8)),
+    ):
+        with pytest.raises(ValidationError):
+            write()
+    assert CycleSupplier.objects.filter(pk=row.pk).exists()
+    assert CycleFee.objects.get(pk=closed_cycle[2].pk).amount == 1
+    assert CycleWindow.objects.get(pk=closed_cycle[3].pk).start_time == dt.time(17)
