@@ -8,6 +8,7 @@ offer their products. Another tenant's objects answer 404.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -251,9 +252,10 @@ class OrderCycleDetail(APIView):
         fields.pop("hub", None)
         publish = fields.pop("publish", False)
         try:
-            cycle_services.cycle_update(cycle=cycle, **fields)
-            if publish:
-                transitions.cycle_publish(cycle=cycle)
+            with transaction.atomic():  # a refused publish leaves the edit unsaved too
+                cycle_services.cycle_update(cycle=cycle, **fields)
+                if publish:
+                    transitions.cycle_publish(cycle=cycle)
         except DjangoValidationError as exc:
             raise _drf_errors(exc) from None
         return Response(_cycles_data(request, cycle))

@@ -79,6 +79,12 @@ def cycle_update(*, cycle: OrderCycle, **fields) -> OrderCycle:
 # --- suppliers, offers, fees ---------------------------------------------------------------
 
 
+def _require_own(cycle: OrderCycle, row) -> None:
+    # The lock checked is `cycle`'s: a row of another (perhaps closed) cycle is refused.
+    if row is not None and row.cycle_id != cycle.pk:
+        raise ValidationError(_("This item belongs to another cycle."))
+
+
 @transaction.atomic
 def cycle_supplier_add(*, cycle: OrderCycle, producer, **dropoff) -> CycleSupplier:
     """Add a producer to a cycle; it must be an active supplier of the hub."""
@@ -102,6 +108,7 @@ def cycle_supplier_add(*, cycle: OrderCycle, producer, **dropoff) -> CycleSuppli
 def cycle_supplier_remove(*, cycle: OrderCycle, supplier: CycleSupplier) -> None:
     """Take a producer and all its offers out of a cycle that has not closed."""
     transitions.require_editable(cycle)
+    _require_own(cycle, supplier)
     CycleOffer.objects.filter(cycle=cycle, supplier=supplier).delete()
     supplier.delete()
 
@@ -187,6 +194,7 @@ def cycle_offers_update(*, cycle: OrderCycle, changes: dict[int, dict]) -> int:
 @transaction.atomic
 def cycle_fee_save(*, cycle: OrderCycle, fee: CycleFee | None = None, **fields) -> CycleFee:
     transitions.require_editable(cycle)
+    _require_own(cycle, fee)
     fee = fee or CycleFee(cycle=cycle)
     for key, value in fields.items():
         setattr(fee, key, value)
@@ -210,6 +218,7 @@ def cycle_window_save(
 ) -> CycleWindow:
     """Add or change a pickup or delivery window of a cycle that has not closed."""
     transitions.require_editable(cycle)
+    _require_own(cycle, window)
     window = window or CycleWindow(cycle=cycle)
     for key, value in fields.items():
         setattr(window, key, value)

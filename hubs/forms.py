@@ -1,5 +1,7 @@
 """Forms of the hub manager area. Times are typed and shown in the hub's time zone."""
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -19,11 +21,23 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
+class MinuteDateTimeField(forms.DateTimeField):
+    """A time shown to the minute. A stored time with seconds (set through the API) is
+    unchanged while its minute is: saving the form must not move it (an open cycle's
+    opening time cannot move at all)."""
+
+    def has_changed(self, initial, data):
+        if isinstance(initial, dt.datetime):
+            initial = initial.replace(second=0, microsecond=0)
+        return super().has_changed(initial, data)
+
+
 class CycleForm(forms.ModelForm):
     class Meta:
         model = OrderCycle
         formfield_callback = finite_decimals
         fields = ["name", "opens_at", "closes_at", "markup_percent", "note_to_producers"]
+        field_classes = {"opens_at": MinuteDateTimeField, "closes_at": MinuteDateTimeField}
         widgets = {
             "opens_at": DATETIME, "closes_at": DATETIME,
             "note_to_producers": forms.Textarea(attrs={"rows": 2}),

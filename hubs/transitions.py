@@ -206,13 +206,14 @@ def cycle_reopen(*, cycle: OrderCycle, closes_at: dt.datetime) -> OrderCycle:
 
 
 @transaction.atomic
-def cycle_mark_processed(*, cycle: OrderCycle) -> bool:
-    """Set `processed` once order processing is done; False if the close is not claimed."""
+def cycle_mark_processed(*, cycle: OrderCycle, now: dt.datetime | None = None) -> bool:
+    """Set `processed` once order processing is done; False if the close is not claimed.
+    `now` lets the demo date a past cycle's processing as it would have happened."""
     return bool(
         OrderCycle.objects.filter(
             pk=cycle.pk, published_at__isnull=False, processed_at=None,
             close_handled_at__isnull=False,
-        ).update(processed_at=timezone.now())
+        ).update(processed_at=now or timezone.now())
     )
 
 

@@ -29,7 +29,7 @@ from oscar.core.loading import get_model
 
 from hubs import transitions as cycle_transitions
 from hubs.demo import HUBS
-from hubs.models import CycleWindow, Hub, OrderCycle, PaymentMethod
+from hubs.models import CycleStatus, CycleWindow, Hub, OrderCycle, PaymentMethod
 from hubs.pricing import cycle_offers, cycle_prices
 from producers import services as producer_services
 from producers.demo import demo_user
@@ -176,8 +176,7 @@ def _process(cycle: OrderCycle) -> int:
     CycleProcessing.objects.update_or_create(cycle=cycle, defaults={
         "state": CycleProcessing.State.DONE, "total": total, "done": total,
         "finished_at": when, "summary_sent_at": when})
-    cycle_transitions.cycle_mark_processed(cycle=cycle)
-    OrderCycle.objects.filter(pk=cycle.pk).update(processed_at=when)
+    cycle_transitions.cycle_mark_processed(cycle=cycle, now=when)
     return issued
 
 
@@ -272,7 +271,7 @@ def _past_orders(rng: random.Random, users: dict) -> list:
     one cancelled per hub, all while the cycle was open. Then the cycles close, oldest
     first (each as of its closing time)."""
     past = sorted(
-        OrderCycle.objects.in_status("closed").filter(
+        OrderCycle.objects.in_status(CycleStatus.CLOSED).filter(
             hub__slug__in=[FR, EN], close_handled_at=None, processed_at=None,
         ).select_related("hub"),
         key=lambda c: c.closes_at,
@@ -315,7 +314,7 @@ def _open_baskets(rng: random.Random, users: dict) -> int:
     """Baskets being filled in this week's open cycles (Oscar's basket, bound to the cycle)."""
     count = 0
     for email, slug, products in BASKETS:
-        cycle = OrderCycle.objects.in_status("open").filter(hub__slug=slug).first()
+        cycle = OrderCycle.objects.in_status(CycleStatus.OPEN).filter(hub__slug=slug).first()
         if cycle is None:
             continue
         shop = _CycleShop(cycle)

@@ -37,6 +37,11 @@ ZERO = Decimal("0.00")
 JUST_CLOSED = dt.timedelta(days=7)
 
 
+def products_ordered(product_ids: list[int]) -> bool:
+    """Whether any of these products is on an order line (producers keeps those, archived)."""
+    return Line.objects.filter(product_id__in=product_ids).exists()
+
+
 def cycle_order_figures(cycle_ids: Iterable[int]) -> dict[int, CycleFigures]:
     """Number of orders and revenue (incl. VAT) per cycle, for cycles with orders: one query.
 

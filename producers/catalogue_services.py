@@ -32,7 +32,17 @@ ProductCategory = get_model("catalogue", "ProductCategory")
 ProductImage = get_model("catalogue", "ProductImage")
 Category = get_model("catalogue", "Category")
 StockRecord = get_model("partner", "StockRecord")
-OrderLine = get_model("order", "Line")
+
+# Whether products were ever ordered: orders (a higher layer) registers the answer, producers
+# never reads order models. Each check gets product ids and says whether any is in use.
+ProductsInUse = Callable[[list[int]], bool]
+_products_in_use_checks: list[ProductsInUse] = []
+
+
+def register_products_in_use_check(check: ProductsInUse) -> None:
+    """Keep (archive) rather than delete products for which `check(product_ids)` is true."""
+    if check not in _products_in_use_checks:
+        _products_in_use_checks.append(check)
 
 BATCH = 500
 PARENT_FIELDS = ["title", "description", "vat_rate"]
@@ -380,7 +390,8 @@ def product_archive(*, producer: Producer, product) -> str:
     )
     if not variant_ids:
         raise ValidationError(_("This product does not belong to this producer."))
-    if not OrderLine.objects.filter(product_id__in=[product.id, *variant_ids]).exists():
+    ids = [product.id, *variant_ids]
+    if not any(check(ids) for check in list(_products_in_use_checks)):
         try:
             with transaction.atomic():
                 StockRecord.objects.filter(product_id__in=variant_ids).delete()

@@ -258,3 +258,52 @@ def test_the_rule_between_places():
     assert not may_point(source, Place("foodhub", "wiring"))
     assert may_point(Place("oscar", "third-party"), source)
     assert not is_first_party("django", apps.get_app_config("auth").path)
+
+
+# --- models read by name ---------------------------------------------------------------------
+
+
+def models_named_in(path: Path):
+    """(line, app label) of models a module reads by name: `get_model("order", "Line")`,
+    `apps.get_model("order.Line")`, Oscar's `get_class("order.models", ...)` and
+    `get_classes(...)`, and a constant naming an installed model ("order.Line")."""
+    labels = {model._meta.label_lower: model._meta.app_label for model in apps.get_models()}
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            func = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
+                node.func, "id", "")
+            first = node.args[0].value
+            if func in ("get_model", "get_class", "get_classes") and isinstance(first, str):
+                yield node.lineno, first.split(".")[0]
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
+              and node.value.lower() in labels):
+            yield node.lineno, labels[node.value.lower()]
+
+
+def test_lower_packages_do_not_read_higher_models_by_name():
+    problems = []
+    known = {config.label for config in apps.get_app_configs()}
+    for package in LAYERS:
+        source = Place(package, "layer", *LAYERS[package])
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for line, label in models_named_in(path):
+                if label in known and not may_point(source, place_of(label)):
+                    problems.append(f"{path.relative_to(ROOT)}:{line:<4} reads {label} models "
+                                    f"by name: {place_of(label)} is above {source}")
+    assert not problems, "Models read by name across layers:\n" + "\n".join(sorted(problems))
+
+
+def test_every_app_of_ours_has_its_layer():
+    """The Oscar forks sit with the package that owns them; cms is the top, teams the bottom."""
+    expected = {"teams": "teams", "producers": "producers", "catalogue": "producers",
+                "partner": "producers", "hubs": "hubs", "orders": "orders", "order": "orders",
+                "basket": "orders", "checkout": "orders", "cms": "cms"}
+    for label, package in expected.items():
+        assert place_of(label).package == package, label
+    ranks = [place_of(label).rank for label in ("teams", "producers", "hubs", "orders", "cms")]
+    assert ranks == sorted(ranks) and len(set(ranks)) == 5
+    ours = {c.label for c in apps.get_app_configs() if is_first_party(c.name.split(".")[0],
+                                                                       c.path)}
+    assert ours - {"foodhub"} <= expected.keys(), ours - expected.keys()

@@ -101,7 +101,11 @@ def test_offers_page_saves_caps_and_refuses_negatives(client, manager, cycle_wit
 
 
 def test_clone_close_and_reopen_from_the_editor(client, manager, open_cycle):
-    response = client.post(url(open_cycle, "clone/do/"), {"clone-opens_at": "2027-01-04T09:00"})
+    # A week later, whatever today is (a fixed date would expire and be refused as past).
+    later = timezone.localtime(open_cycle.opens_at + dt.timedelta(days=7),
+                               ZoneInfo(open_cycle.hub.time_zone))
+    response = client.post(url(open_cycle, "clone/do/"),
+                           {"clone-opens_at": later.strftime("%Y-%m-%dT%H:%M")})
     clone = OrderCycle.objects.exclude(pk=open_cycle.pk).get()
     assert response["Location"].endswith(f"/cycles/{clone.id}/")
     client.post(url(open_cycle, "close/do/"))

@@ -1,9 +1,11 @@
 """The cycle state machine (hubs.transitions): one derived status, every transition's allowed
 statuses, the lock on every editor write, reopen re-arming the close, clone's checks."""
 
+import ast
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -11,7 +13,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from hubs import cycle_services, transitions
-from hubs.models import CycleFee, CycleStatus, CycleWindow, OrderCycle, PickupPoint
+from hubs.models import (
+    CycleFee,
+    CycleStatus,
+    CycleSupplier,
+    CycleWindow,
+    OrderCycle,
+    PickupPoint,
+)
 from hubs.services import hub_manager_add
 from tests.producers.factories import UserFactory
 
@@ -256,8 +265,9 @@ def test_docs_table_lists_every_transition_and_its_statuses():
     for name, statuses in transitions.ALLOWED_FROM.items():
         row = next((line for line in doc.splitlines() if line.startswith(f"| `{name}`")), None)
         assert row is not None, f"docs/hubs.md has no row for {name}"
-        for status in statuses:
-            assert status.value in row, f"{name}: {status} missing in docs/hubs.md"
+        documented = {s.strip() for s in row.split("|")[2].split(",")}
+        assert documented == {s.value for s in statuses}, f"{name}: docs/hubs.md says {documented}"
+        assert row.split("|")[4].strip(), f"{name}: docs/hubs.md does not say who may run it"
 
 
 @pytest.mark.postgres
@@ -306,3 +316,175 @@ def test_an_edit_racing_the_close_waits_for_it_and_is_refused(hub):
         transitions._close_handlers.remove(slow_handler)
     assert outcome == ["refused"]
     assert not CycleFee.objects.filter(cycle_id=cycle.pk).exists()
+
+
+# --- the same defects through the API and the pages ------------------------------------------
+
+
+@pytest.fixture
+def manager_api(hub):
+    from rest_framework.test import APIClient
+
+    manager = UserFactory(email="m@example.com")
+    hub_manager_add(hub=hub, user=manager)
+    api = APIClient()
+    api.force_authenticate(manager)
+    return api
+
+
+@pytest.fixture
+def manager_client(client, hub):
+    manager = UserFactory(email="page@example.com")
+    hub_manager_add(hub=hub, user=manager)
+    client.force_login(manager)
+    return client
+
+
+def claimed(hub):
+    """A cycle that closed an hour ago and whose close was handled."""
+    cycle = make(hub, opens=timezone.now() - 25 * HOUR, hours=24)
+    transitions.cycles_close_due()
+    cycle.refresh_from_db()
+    assert cycle.close_handled_at is not None
+    return cycle
+
+
+def test_api_patch_cannot_move_a_claimed_close(hub, manager_api, closes):
+    cycle = claimed(hub)
+    later = (timezone.now() + 48 * HOUR).isoformat()
+    response = manager_api.patch(f"/api/v1/order-cycles/{cycle.id}/", {"closes_at": later},
+                                 format="json")
+    assert response.status_code == 400, response.content
+    fresh = OrderCycle.objects.get(pk=cycle.pk)
+    assert fresh.closes_at == cycle.closes_at and fresh.status == CycleStatus.CLOSED
+    assert manager_api.get(f"/api/v1/order-cycles/{cycle.id}/").json()["status"] == "closed"
+
+
+def test_page_cannot_move_a_claimed_close(hub, manager_client, closes):
+    cycle = claimed(hub)
+    zone = ZoneInfo(hub.time_zone)
+    response = manager_client.post(f"/hub/{hub.slug}/cycles/{cycle.id}/", {
+        "cycle-name": cycle.name,
+        "cycle-opens_at": timezone.localtime(cycle.opens_at, zone).strftime("%Y-%m-%dT%H:%M"),
+        "cycle-closes_at": timezone.localtime(timezone.now() + 48 * HOUR, zone)
+        .strftime("%Y-%m-%dT%H:%M"),
+        "cycle-markup_percent": "0", "cycle-note_to_producers": "",
+    }, follow=True)
+    assert "This cycle is closed" in response.content.decode()
+    fresh = OrderCycle.objects.get(pk=cycle.pk)
+    assert fresh.closes_at == cycle.closes_at and fresh.status == CycleStatus.CLOSED
+
+
+def test_api_patch_publishing_a_published_cycle_changes_nothing(hub, manager_api):
+    cycle = make(hub, opens=timezone.now() + 24 * HOUR)
+    response = manager_api.patch(f"/api/v1/order-cycles/{cycle.id}/",
+                                 {"name": "Renamed", "publish": True}, format="json")
+    assert response.status_code == 400, response.content
+    assert OrderCycle.objects.get(pk=cycle.pk).name == "Week 50"  # all or nothing
+
+
+def test_open_cycle_details_save_when_its_opening_has_seconds(hub, manager_client):
+    """A cycle created by the API opens at 09:00:30; the page shows 09:00. Renaming it must
+    not read as moving its opening time (refused once it is open)."""
+    opens = (timezone.now() - 2 * HOUR).replace(second=30, microsecond=0)
+    cycle = make(hub, opens=opens)
+    zone = ZoneInfo(hub.time_zone)
+    shown = {name: timezone.localtime(getattr(cycle, name), zone).strftime("%Y-%m-%dT%H:%M")
+             for name in ("opens_at", "closes_at")}
+    manager_client.post(f"/hub/{hub.slug}/cycles/{cycle.id}/", {
+        "cycle-name": "Renamed", "cycle-opens_at": shown["opens_at"],
+        "cycle-closes_at": shown["closes_at"], "cycle-markup_percent": "0",
+        "cycle-note_to_producers": "",
+    })
+    fresh = OrderCycle.objects.get(pk=cycle.pk)
+    assert fresh.name == "Renamed" and fresh.opens_at == opens
+
+
+def test_page_clone_refuses_a_past_opening(hub, manager_client, supplier):
+    cycle = make(hub, opens=timezone.now() + 24 * HOUR)
+    response = manager_client.post(f"/hub/{hub.slug}/cycles/{cycle.id}/clone/do/",
+                                   {"clone-opens_at": "2020-01-01T09:00"}, follow=True)
+    assert response.status_code == 200
+    assert "The copy must open in the future." in response.content.decode()
+    assert OrderCycle.objects.count() == 1
+
+
+def test_no_admin_writes_cycle_state():
+    """Staff change a cycle's state through the transitions (pages, API), not the admin."""
+    from django.contrib import admin
+
+    state = {"published_at", "opens_at", "closes_at", "close_handled_at", "processed_at",
+             "opening_notified_at"}
+    for model, model_admin in admin.site._registry.items():
+        if model is OrderCycle:
+            assert state <= set(model_admin.get_readonly_fields(None)), model_admin
+        for inline in getattr(model_admin, "inlines", []):
+            if inline.model is OrderCycle:
+                assert state <= set(inline(model, admin.site).get_readonly_fields(None))
+
+
+CYCLE_STATE = ("published_at", "opens_at", "closes_at", "close_handled_at", "processed_at",
+               "opening_notified_at")
+
+
+def state_writes(path: Path) -> list[str]:
+    """`x.closes_at = ...`, `.update(closes_at=...)`, `.bulk_update(..., ["closes_at"])` and
+    `setattr(x, "closes_at", ...)` in a module (creating a draft sets its times: not a write)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        targets = []
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            for target in getattr(node, "targets", None) or [node.target]:
+                targets += target.elts if isinstance(target, ast.Tuple) else [target]
+            names = [t.attr for t in targets if isinstance(t, ast.Attribute)]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name):
+            func = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+            names = []
+            if func in ("update", "update_or_create", "get_or_create"):
+                names = [k.arg for k in node.keywords]
+            if func in ("bulk_update", "setattr") or func == "update_or_create":
+                names += [c.value for arg in node.args + [k.value for k in node.keywords]
+                          for c in ast.walk(arg) if isinstance(c, ast.Constant)]
+        else:
+            continue
+        found += [f"{path}:{node.lineno} {name}" for name in names if name in CYCLE_STATE]
+    return found
+
+
+def test_only_the_transitions_write_a_cycles_state_times_and_claims():
+    root = Path(__file__).resolve().parents[2]
+    writes = []
+    for package in ("teams", "producers", "hubs", "orders", "cms", "foodhub"):
+        for path in sorted((root / package).rglob("*.py")):
+            if "migrations" not in path.parts and path != root / "hubs" / "transitions.py":
+                writes += state_writes(path)
+    assert not writes, "Cycle state written outside hubs/transitions.py:\n" + "\n".join(writes)
+    assert state_writes(root / "hubs" / "transitions.py")  # the scan does see writes
+
+
+def test_processing_can_be_dated_as_it_happened(hub):
+    cycle = make(hub)
+    with time_machine.travel(T0 + 49 * HOUR, tick=False):
+        transitions.cycles_close_due()
+        assert transitions.cycle_mark_processed(cycle=cycle, now=T0 + 48 * HOUR + HOUR / 2)
+    assert OrderCycle.objects.get(pk=cycle.pk).processed_at == T0 + 48 * HOUR + HOUR / 2
+
+
+def test_removing_a_producer_is_refused_once_closed(closed_cycle, supplier, hub):
+    cycle = closed_cycle[0]
+    row = CycleSupplier.objects.create(cycle=cycle, producer=supplier)
+    with pytest.raises(ValidationError, match="closed"):
+        cycle_services.cycle_supplier_remove(cycle=cycle, supplier=row)
+    # Naming an open cycle does not unlock a row of the closed one.
+    other = make(hub, opens=timezone.now() - HOUR, name="open")
+    for write in (
+        lambda: cycle_services.cycle_supplier_remove(cycle=other, supplier=row),
+        lambda: cycle_services.cycle_fee_save(cycle=other, fee=closed_cycle[2], amount=9),
+        lambda: cycle_services.cycle_window_save(cycle=other, window=closed_cycle[3],
+                                                 start_time=dt.time(8)),
+    ):
+        with pytest.raises(ValidationError):
+            write()
+    assert CycleSupplier.objects.filter(pk=row.pk).exists()
+    assert CycleFee.objects.get(pk=closed_cycle[2].pk).amount == 1
+    assert CycleWindow.objects.get(pk=closed_cycle[3].pk).start_time == dt.time(17)

@@ -2,6 +2,7 @@
 orders for the close to work on, open cycles a shopper can check out in, and figures that add
 up (totals, fees, stock)."""
 
+import datetime as dt
 from decimal import Decimal
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -50,6 +51,8 @@ def test_closed_cycles_have_forty_realistic_orders_across_both_hubs(demo):
     assert len(orders) >= 40
     assert {o.cycle.hub.slug for o in orders} == {"panier-de-belleville", "riverside-food-hub"}
     assert len(closed) == 6 and all(c.orders.count() >= 5 for c in closed)  # every week
+    # Processed an hour after closing, as the close would have (dated by the transition).
+    assert all(c.processed_at == c.closes_at + dt.timedelta(hours=1) for c in closed)
     shoppers = {o.user.email for o in orders}
     assert len(shoppers) >= 10 and SHOPPER_EMAIL in shoppers
     assert shoppers <= {s.email for s in SHOPPERS}
