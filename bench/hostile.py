@@ -212,10 +212,13 @@ HOSTILE_FILES = {
     "xlsx: 400,000 shared strings": (xlsx_many_shared_strings, "different texts"),
     "xlsx: a row of 200,000 cells": (xlsx_wide_row, "a row of more than"),
     "xlsx: a cell of 3 MB of text": (xlsx_long_cell, "a row of more than 2 MB"),
+    "xlsx: a cell of 10 MB of text": (lambda: xlsx_long_cell(10), "a text of more than 4 MB"),
     "xlsx: 100,000 merged cells": (xlsx_merged_cells, "outside its rows"),
     "xlsx: just inside every limit (accepted)": (
         xlsx_at_every_limit, "read 0 rows"),
     "csv: one 19 MB line of fields": (csv_wide_line, "longer than 1 MB"),
+    "csv: one 50 MB line": (
+        lambda: b"sku,name\n" + b"a" * (50 * 1024 * 1024) + b"\n", "the limit is 20 MB"),
 }
 
 

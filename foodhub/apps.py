@@ -11,9 +11,10 @@ class FoodhubConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from foodhub import receivers
-        from foodhub.checks import trusted_proxies_check
+        from foodhub.checks import private_root_check, trusted_proxies_check
 
         checks.register(trusted_proxies_check, checks.Tags.security)
+        checks.register(private_root_check, checks.Tags.security)
 
         post_save.connect(
             receivers.revoke_api_tokens_on_password_change,

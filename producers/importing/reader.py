@@ -56,6 +56,7 @@ MAX_COLUMNS = 100
 # A CSV line longer than this is not a product list (it would become one huge row in memory).
 MAX_CSV_LINE_CHARS = 1024 * 1024
 XLSX_SIGNATURE = b"PK\x03\x04"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 class ImportFileError(Exception):
@@ -89,6 +90,9 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[dict[str, st
         raise ImportFileError(_("The file is empty."))
     if data.startswith(XLSX_SIGNATURE):
         records = _xlsx_records(data)
+    elif data.startswith(UTF16_BOMS):
+        # Excel's "Unicode text": UTF-16 with a byte order mark, tab-separated.
+        records = _csv_records(data)
     elif b"\x00" in data:
         raise ImportFileError(_("This file is not a CSV or XLSX spreadsheet."))
     else:
@@ -175,23 +179,33 @@ def _check_header(header: list[str]) -> dict[str, int]:
 
 
 def _encoding(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, else Latin-1 (which never fails).
+    """UTF-16 if the file starts with its BOM; else UTF-8 (with or without BOM), else
+    Windows-1252, else Latin-1 (which never fails).
 
     Checked chunk by chunk, so no decoded copy of the whole file is made.
     """
+    if data.startswith(UTF16_BOMS):
+        if _decodes(data, "utf-16"):
+            return "utf-16"
+        raise ImportFileError(_("This file is not a CSV or XLSX spreadsheet."))
     candidates = ["utf-8", "cp1252"]
     if data.startswith(b"\xef\xbb\xbf"):
         candidates.insert(0, "utf-8-sig")
     for encoding in candidates:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            for start in range(0, len(data), 1024 * 1024):
-                decoder.decode(data[start : start + 1024 * 1024])
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding
+        if _decodes(data, encoding):
+            return encoding
     return "latin-1"
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for start in range(0, len(data), 1024 * 1024):
+            decoder.decode(data[start : start + 1024 * 1024])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _csv_lines(stream: io.TextIOBase) -> Iterator[str]:
@@ -209,9 +223,8 @@ def _csv_records(data: bytes) -> Iterator[tuple[int, list[str]]]:
     stream = io.TextIOWrapper(io.BytesIO(data), encoding=_encoding(data), newline="")
     first_line = next((line for line in _csv_lines(stream) if line.strip()), "")
     stream.seek(0)
-    delimiter = ","
-    if _count_fields(first_line, ";") > _count_fields(first_line, ","):
-        delimiter = ";"
+    # The header's separator: comma, else semicolon (French Excel), else tab (Unicode text).
+    delimiter = max([",", ";", "\t"], key=lambda sep: _count_fields(first_line, sep))
     reader = csv.reader(_csv_lines(stream), delimiter=delimiter)
     line = 0
     try:

@@ -298,3 +298,39 @@ def test_the_django_admin_lists_tokens_without_keys_and_revokes_them(ana, client
         f"/django-admin/foodhub/apitoken/{issued['id']}/delete/", {"post": "yes"}
     )
     assert not works(issued["token"])
+
+
+def test_a_wagtail_password_reset_revokes_every_token(ana, client):
+    key = log_in()["token"]
+    ana.is_staff = True  # Wagtail resets passwords of editors (hub managers in /cms/)
+    ana.save(update_fields=["is_staff"])
+    uid = urlsafe_base64_encode(force_bytes(ana.pk))
+    link = f"/cms/password_reset/confirm/{uid}/{default_token_generator.make_token(ana)}/"
+    form = client.get(link, follow=True)
+    assert form.status_code == 200
+    response = client.post(
+        form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    assert response.status_code == 302
+    ana.refresh_from_db()
+    assert ana.check_password(NEW_PASSWORD)
+    assert not works(key)
+
+
+def test_changing_the_password_in_wagtail_revokes_every_token(ana, client):
+    key = log_in()["token"]
+    ana.is_staff = ana.is_superuser = True  # may use /cms/
+    ana.save(update_fields=["is_staff", "is_superuser"])
+    client.force_login(ana)
+    response = client.post("/cms/account/", {
+        "name_email-first_name": "Ana", "name_email-last_name": "A",
+        "name_email-email": "ana@example.com", "locale-preferred_language": "en",
+        "locale-current_time_zone": "", "theme-theme": "system", "theme-contrast": "system",
+        "theme-density": "default",
+        "password-old_password": PASSWORD, "password-new_password1": NEW_PASSWORD,
+        "password-new_password2": NEW_PASSWORD,
+    })
+    assert response.status_code == 302, response.content.decode()[:500]
+    ana.refresh_from_db()
+    assert ana.check_password(NEW_PASSWORD)
+    assert not works(key)

@@ -681,3 +681,51 @@ def test_api_answers_each_role_as_the_matrix_says(world, role):
         if wrote:
             wrong.append(f"{operation} ({url}): refused ({response.status_code}) but wrote")
     assert not wrong, f"as {role}:\n" + "\n".join(wrong)
+
+
+# --- private files: the caller's own team in the URL, another tenant's file id ----------------
+
+
+def mixed_downloads(world: World) -> list[tuple[str, str]]:
+    """(role, url): every view that sends a private file, with the slug (and cycle, order)
+    of the caller's own team and the id of a file of tenant A/H. The matrix above aims whole
+    URLs at one tenant; these check that the file is looked up inside the caller's scope."""
+    v = params(world)
+    g, b = world.other_hub.slug, world.other_producer.slug
+    own_cycle = world.ids["other_cycle_id"]  # G's cycle
+    own_number = world.order.__class__.objects.get(pk=world.ids["producer_order_id"]).number
+    return [
+        ("other_manager", f"/hub/{g}/cycles/{own_cycle}/invoices/{v['processed_invoice_id']}"
+                          "/pdf/"),
+        ("other_manager", f"/hub/{g}/cycles/{own_cycle}/purchase-orders/"
+                          f"{v['purchase_order_id']}/pdf/"),
+        ("other_manager", f"/hub/{g}/cycles/{own_cycle}/purchase-orders/"
+                          f"{v['purchase_order_id']}/csv/"),
+        ("other_manager", f"/hub/{g}/cycles/{own_cycle}/orders/{v['invoiced_order_number']}"
+                          f"/invoices/{v['invoice_id']}/"),
+        ("other_manager", f"/hub/{g}/cycles/{own_cycle}/invoices/bundles/{v['bundle_id']}"
+                          "/download/"),
+        ("other_producer", f"/producer/{b}/purchase-orders/{v['purchase_order_id']}/pdf/"),
+        ("other_producer", f"/producer/{b}/purchase-orders/{v['purchase_order_id']}/csv/"),
+        ("other_producer", f"/producer/{b}/imports/{v['import_id']}/file/"),
+        # The producer member has an order of their own in H's cycle: their number, the
+        # shopper's invoice.
+        ("producer", f"/shop/accounts/orders/{own_number}/invoices/{v['invoice_id']}/"),
+    ]
+
+
+def test_a_file_of_another_tenant_is_404_through_the_callers_own_urls(world):
+    served = []
+    for role, url in mixed_downloads(world):
+        client = client_for(world, role, api=False)
+        response = client.get(url)
+        if response.status_code != 404:
+            served.append(f"{role} {url}: {response.status_code}")
+    assert served == []
+    # The same URLs with the caller's own ids would have reached a view (not a 404 of the
+    # URL conf): the tenants' own pages answer.
+    assert client_for(world, "other_manager", api=False).get(
+        f"/hub/{world.other_hub.slug}/cycles/{world.ids['other_cycle_id']}/").status_code == 200
+    number = world.order.__class__.objects.get(pk=world.ids["producer_order_id"]).number
+    assert client_for(world, "producer", api=False).get(
+        f"/shop/accounts/orders/{number}/").status_code == 200

@@ -52,7 +52,7 @@ HistoricalStockRecord = apps.get_model("producers", "HistoricalStockRecord")
 
 # Apps whose models hold what producers, hub managers and shoppers write (teams has only
 # abstract models: their fields are walked in the concrete ones of producers and hubs).
-WALKED_APPS = ["producers", "catalogue", "partner", "hubs", "orders", "checkout"]
+WALKED_APPS = ["producers", "catalogue", "partner", "hubs", "orders", "checkout", "order"]
 WALKED_MODELS = ["auth.User", "address.UserAddress"]
 
 # model label -> fields a payload is stored in by `world` below.
@@ -85,6 +85,14 @@ COVERED = {
     # Written by code, but naming a producer (what failed): shown on the processing page.
     "orders.CycleProcessing": ["message"],
     "auth.User": ["username", "first_name", "last_name", "email"],
+    # What the shopper typed at checkout (or their business details, copied), and what the
+    # order copied from the hub and the product: shown on order pages, documents, e-mails.
+    "order.Order": [
+        "customer_name", "contact_phone", "delivery_address", "delivery_postcode",
+        "customer_note", "customer_company", "customer_company_number", "customer_vat_number",
+        "customer_address", "payment_method_name", "payment_instructions",
+    ],
+    "order.Line": ["title", "partner_sku"],
     "address.UserAddress": [
         "first_name", "last_name", "line1", "line2", "line3", "line4", "state", "postcode",
         "notes",
@@ -153,6 +161,38 @@ NOT_FREE_TEXT = {
                                    "digits) and ids",
     "orders.PurchaseOrder.email_problem": "written by code (why it was not e-mailed)",
     "auth.User.password": "a password hash",
+    "order.Order.number": "generated digits",
+    "order.Order.currency": "the hub's validated currency",
+    "order.Order.shipping_tax_code": "Oscar's shipping, unused",
+    "order.Order.shipping_method": "Oscar's shipping, unused (fulfilment replaces it)",
+    "order.Order.shipping_code": "Oscar's shipping, unused (fulfilment replaces it)",
+    "order.Order.status": CHOICES,
+    "order.Order.guest_email": "an e-mail address validated by the checkout's EmailField",
+    "order.Order.fulfilment": CHOICES,
+    "order.Order.payment_reference": "made by code from the hub's pattern and the number",
+    "order.Order.language": "set from the site's language codes",
+    "order.Line.partner_name": "copied from partner.Partner.name (covered, and shown with "
+                               "this line)",
+    "order.Line.partner_line_reference": "Oscar's, never set",
+    "order.Line.partner_line_notes": "Oscar's, never set",
+    "order.Line.upc": ADMIN + " (copied from the product's UPC)",
+    "order.Line.tax_code": "Oscar's, never set",
+    "order.Line.status": "Oscar's line status, never set by foodhub",
+    "order.OrderNote.note_type": "written by code",
+    "order.OrderNote.message": "written by code (which e-mail was sent); never shown",
+    "order.OrderStatusChange.*": "written by code from the order's states",
+    "order.ShippingAddress.*": "Oscar's shipping address step is replaced by fulfilment "
+                               "(the delivery address is Order.delivery_address)",
+    "order.BillingAddress.*": "Oscar's payment details step is not used (the billing address "
+                              "is Order.customer_address)",
+    "order.LinePrice.*": "written by code",
+    "order.LineAttribute.*": "product options are not used",
+    "order.ShippingEvent.*": ADMIN,
+    "order.ShippingEventType.*": ADMIN,
+    "order.PaymentEvent.*": ADMIN,
+    "order.PaymentEventType.*": ADMIN,
+    "order.OrderDiscount.*": "offers and vouchers are not used",
+    "order.Surcharge.*": "written by code (fees are CycleFee)",
     "address.UserAddress.code": "never set by a form",
     "address.UserAddress.title": CHOICES,
     "address.UserAddress.search_text": "derived by Oscar from the address",
@@ -167,6 +207,8 @@ NOT_ON_PAGES = {
     "hubs.PaymentMethod.reference_pattern": "pages show the reference made from it",
     "auth.User.username": "people sign in with their e-mail; the username is not shown",
     "catalogue.Product.shipping_category": "kept as text for the import format (exports)",
+    "order.Order.payment_method_name": "shown on the invoice (test_documents_and_html_e_"
+                                       "mails_escape_what_users_wrote)",
 }
 
 # Forbidden in any HTML answer: markup the payloads would create if not escaped.
@@ -228,9 +270,12 @@ class World:
         for obj in objects:
             self.instances.setdefault(obj._meta.label, []).append(obj)
 
-    def store_payloads(self):
+    def store_payloads(self, labels=None):
         number = 0
         for label, names in COVERED.items():
+            if labels is not None and label not in labels:
+                number += len(names)  # markers stay the same whichever call stores them
+                continue
             objects = self.instances.get(label)
             assert objects, f"the world has no {label}: create one"
             model = apps.get_model(label)
@@ -307,15 +352,18 @@ def world(client):
     w.add(CustomerProfile.objects.create(user=shopper, company_name="Coop",
                                          billing_address="1 rue"))
 
-    w.store_payloads()
+    w.store_payloads(labels=[label for label in COVERED if not label.startswith("order.")])
     ProductImport.objects.filter(pk=w.invalid_import.pk).update(errors=[
         {"row": 2, "column": "name", "message": w.payloads["catalogue.Product.title"]},
     ])
     # An order made after the payloads: its line copies the variant's title.
     line = order_line_for(Product.objects.get(pk=variant.pk), quantity=2)
     order_link_cycle(order=line.order, cycle=cycle)
-    type(line.order).objects.filter(pk=line.order_id).update(user=shopper)
+    type(line.order).objects.filter(pk=line.order_id).update(
+        user=shopper, fulfilment="delivery", pickup_window=window, language="en")
     w.order_number = line.order.number
+    w.add(line.order, line)
+    w.store_payloads(labels=["order.Order", "order.Line"])
     # A purchase order snapshotting the payloads (producer, hub, cycle, drop-off).
     purchase_order_issue(cycle_id=cycle.pk, producer_id=producer.pk)
     return w
@@ -641,3 +689,72 @@ def test_customer_details_are_escaped_on_packing_pages_and_harmless_in_their_pdf
         assert "Eve<script>alert(1)</script>" in text.replace("\n", ""), url
         if "customer" in url:
             assert "Note<script>alert(1)</script>" in text.replace("\n", "")
+
+
+# --- documents and e-mails: invoices, purchase orders, packing lists, pickup sheets ---------
+
+
+def test_documents_and_html_e_mails_escape_what_users_wrote(client, world, monkeypatch):
+    """Every document is HTML before WeasyPrint makes it a PDF: markup from a payload could
+    reshape it or make it fetch URLs. The HTML of each (invoice with business details,
+    purchase order, packing lists, pickup sheet, reports) and the HTML part of the order
+    e-mail are checked like pages, and between them show the order's and the hub's legal
+    fields; the purchase order CSV holds the payloads as plain text."""
+    from hubs.transitions import cycle_close_now
+    from orders import pdf
+    from orders.emails import order_email_send
+    from orders.invoice_documents import invoice_pdf_bytes
+    from orders.invoicing import invoice_issue
+    from orders.models import PurchaseOrder
+    from orders.purchasing import purchase_order_csv, purchase_order_pdf
+
+    rendered: list[str] = []
+
+    def capture(html, **kwargs):
+        rendered.append(html)
+        return b"%PDF-1.7 captured"
+
+    monkeypatch.setattr(pdf, "html_to_pdf", capture)
+    monkeypatch.setattr("orders.facturx.facturx_pdf",
+                        lambda invoice, html: capture(html), raising=False)
+    hub = world.hub
+    type(hub).objects.filter(pk=hub.pk).update(invoice_prefix="XSS")
+    Order = get_model("order", "Order")
+    order = Order.objects.get(number=world.order_number)
+    cycle_close_now(cycle=world.cycle)
+    documents: list[tuple[str, str]] = []
+    invoice = invoice_issue(order_id=order.pk)
+    assert invoice is not None and invoice.is_business
+    invoice_pdf_bytes(invoice)
+    documents.append(("invoice", rendered.pop()))
+    purchase_order = PurchaseOrder.objects.get(cycle=world.cycle)
+    purchase_order_pdf(purchase_order)
+    documents.append(("purchase order", rendered.pop()))
+    client.force_login(world.users["manager"])
+    base = f"/hub/{hub.slug}/cycles/{world.cycle.id}"
+    for url in [*[f"{base}/packing/?by={by}&format=pdf"
+                  for by in ("customer", "producer", "product")],
+                f"{base}/pickup/?sheet=all&format=pdf"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        documents.append((url, rendered.pop()))
+    mail.outbox.clear()
+    assert order_email_send(order_id=order.pk, kind="placed")
+    documents.append(("order e-mail", mail.outbox[-1].alternatives[0][0]))
+
+    shown = set()
+    for where, html in documents:
+        assert_escaped(html, where, world.payloads)
+        shown |= {key for key, payload in world.payloads.items()
+                  if re.search(r"xss\d{3}", payload).group() in html.lower()}
+    for key in ("order.Order.customer_name", "order.Order.customer_company",
+                "order.Order.customer_address", "order.Order.delivery_address",
+                "order.Order.customer_note", "order.Line.title", "hubs.Hub.legal_name",
+                "hubs.Hub.registered_address", "hubs.PickupPoint.name",
+                "hubs.OrderCycle.name", "hubs.CycleSupplier.dropoff_place",
+                "order.Order.payment_method_name", "order.Order.customer_vat_number",
+                "producers.Producer.name"):
+        assert key in shown, f"no document shows {key}: the check above proves nothing for it"
+
+    text = purchase_order_csv(purchase_order).decode()
+    assert world.payloads["hubs.CycleSupplier.dropoff_place"] in text.replace('""', '"')

@@ -104,3 +104,34 @@ def test_a_normal_xlsx_still_reads():
     header, rows = read_table(out.getvalue(), "p.xlsx")
     assert header == ["sku", "name", "units", "price", "notes"]
     assert [(r.line, r["sku"], r["price"]) for r in rows] == [(2, "A-1", "2.5"), (4, "A-2", "3,10")]
+
+
+UTF8_CSV = ("producer,sku,name,category,units,unit_type,price,on_hand\n"
+            "Ferme,C1,Crème fraîche,Dairy,1,kg,\"2,40\",5\n")
+
+
+TAB_TEXT = ("producer\tsku\tname\tcategory\tunits\tunit_type\tprice\ton_hand\n"
+            "Ferme\tC1\tCrème fraîche\tDairy\t1\tkg\t2,40\t5\n")
+
+
+@pytest.mark.parametrize("text", [UTF8_CSV, TAB_TEXT],
+                         ids=["commas", "tabs"])
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_csv_with_its_byte_order_mark_reads_like_utf8(text, encoding):
+    # Excel's "Unicode text" export: UTF-16 with a BOM, tab-separated.
+    data = ("\ufeff" + text).encode(encoding) if encoding == "utf-16-be" else text.encode(encoding)
+    assert data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    header, rows = read_table(data, "p.txt")
+    assert (header, rows) == read_table(UTF8_CSV.encode(), "p.csv")
+    assert rows[0]["name"] == "Crème fraîche" and rows[0]["price"] == "2,40"
+
+
+@pytest.mark.parametrize("data", [
+    UTF8_CSV.encode("utf-16-le"),  # no BOM: NUL bytes between the letters
+    UTF8_CSV.replace("fraîche", "fra\x00che").encode(),
+    b"\x00" * 1000,
+    b"\xff\xfe" + b"\x00\xd8" * 10,  # a BOM, then lone surrogates
+], ids=["utf16-without-bom", "nul-in-a-cell", "only-nul", "broken-utf16"])
+def test_nul_bytes_and_broken_utf16_are_refused_clearly(data):
+    with pytest.raises(ImportFileError, match="not a CSV or XLSX spreadsheet"):
+        read_table(data, "p.csv")

@@ -147,3 +147,22 @@ def test_private_file_helpers():
     assert RandomName("invoices") == name and name.deconstruct()[1] == ("invoices",)
     with pytest.raises(Http404):
         private_file_response(ProductImport(filename="x.csv").file, "x.csv")
+
+
+@pytest.mark.parametrize("inside", ["media", "static"])
+def test_a_private_root_inside_a_served_directory_is_a_configuration_error(settings, tmp_path,
+                                                                          inside):
+    from foodhub.checks import private_root_check
+
+    settings.MEDIA_ROOT, settings.STATIC_ROOT = tmp_path / "media", tmp_path / "static"
+    settings.STORAGES = {**settings.STORAGES, "private": {
+        **settings.STORAGES["private"], "OPTIONS": {"location": tmp_path / inside / "private"}}}
+    errors = private_root_check()
+    assert [error.id for error in errors] == ["foodhub.E001"]
+    assert "would be served to anyone" in errors[0].msg
+
+
+def test_the_configured_private_root_is_outside_media_and_static():
+    from foodhub.checks import private_root_check
+
+    assert private_root_check() == []
