@@ -33,7 +33,8 @@ def welcome_email_send(*, user_id: int, language: str = "en") -> bool:
             return False
         context = {"user": user, "hubs": list(public_hubs()[:5])}
         with translation.override(language):
-            subject = render_to_string("cms/email/welcome_subject.txt", context).strip()
+            subject = render_to_string("cms/email/welcome_subject.txt", context)
+            subject = " ".join(subject.split())  # a name with a line break stays one header line
             body = render_to_string("cms/email/welcome_body.txt", context)
             html = render_to_string("cms/email/welcome_body.html", context)
         message = EmailMultiAlternatives(subject=subject, body=body, to=[user.email])

@@ -324,7 +324,7 @@ def notify_opened_cycles(*, now: dt.datetime | None = None) -> int:
             with translation.override(cycle.hub.language):
                 subject = render_to_string("hubs/email/cycle_opened_subject.txt", context)
                 body = render_to_string("hubs/email/cycle_opened_body.txt", context)
-            send_mail(subject=subject.strip(), message=body, from_email=None,
+            send_mail(subject=" ".join(subject.split()), message=body, from_email=None,
                       recipient_list=recipients)
             sent += 1
     return sent

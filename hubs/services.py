@@ -94,7 +94,8 @@ def _notify(*, hub: Hub, recipients: list[str], template: str, context: dict) ->
     if not recipients:
         return
     with translation.override(hub.language):
-        subject = render_to_string(f"hubs/email/{template}_subject.txt", context).strip()
+        subject = render_to_string(f"hubs/email/{template}_subject.txt", context)
+        subject = " ".join(subject.split())  # a name with a line break stays one header line
         body = render_to_string(f"hubs/email/{template}_body.txt", context)
     transaction.on_commit(partial(_enqueue_email, subject, body, recipients))
 

@@ -35,7 +35,8 @@ def order_email_send(*, order_id: int, kind: str) -> bool:
         context = {"order": selectors.order_detail(order_id=order.pk), "kind": kind,
                    "base_url": settings.FOODHUB_BASE_URL}
         with translation.override(order.language or "en"):
-            subject = render_to_string("orders/email/order_subject.txt", context).strip()
+            subject = render_to_string("orders/email/order_subject.txt", context)
+            subject = " ".join(subject.split())  # a name with a line break stays one header line
             body = render_to_string("orders/email/order_body.txt", context)
             html = render_to_string("orders/email/order_body.html", context)
         message = EmailMultiAlternatives(subject=subject, body=body, to=[order.email])
@@ -86,7 +87,8 @@ def processing_summary_send(*, cycle_id: int) -> bool:
             "base_url": settings.FOODHUB_BASE_URL,
         }
         with translation.override(cycle.hub.language or "en"):
-            subject = render_to_string("orders/email/processing_subject.txt", context).strip()
+            subject = render_to_string("orders/email/processing_subject.txt", context)
+            subject = " ".join(subject.split())  # a name with a line break stays one header line
             body = render_to_string("orders/email/processing_body.txt", context)
         EmailMultiAlternatives(subject=subject, body=body, to=recipients).send()
     return True

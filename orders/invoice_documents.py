@@ -127,7 +127,8 @@ def invoice_email(*, invoice_id: int, force: bool = False) -> bool:
         context = {"invoice": invoice, "data": invoice.data,
                    "base_url": settings.FOODHUB_BASE_URL}
         with translation.override(invoice.data.get("language") or "en"):
-            subject = render_to_string("orders/email/invoice_subject.txt", context).strip()
+            subject = render_to_string("orders/email/invoice_subject.txt", context)
+            subject = " ".join(subject.split())  # a name with a line break stays one header line
             body = render_to_string("orders/email/invoice_body.txt", context)
         message = EmailMultiAlternatives(subject=subject, body=body, to=[invoice.order.email])
         with invoice.pdf.open("rb") as handle:

@@ -175,8 +175,8 @@ def purchase_order_email(*, purchase_order_id: int) -> bool:
             return False
         context = {"po": po, "data": po.data, "base_url": settings.FOODHUB_BASE_URL}
         with translation.override(po.data.get("language") or "en"):
-            subject = render_to_string("orders/email/purchase_order_subject.txt",
-                                       context).strip()
+            subject = render_to_string("orders/email/purchase_order_subject.txt", context)
+            subject = " ".join(subject.split())  # a name with a line break stays one header line
             body = render_to_string("orders/email/purchase_order_body.txt", context)
         message = EmailMultiAlternatives(subject=subject, body=body, to=recipients,
                                          reply_to=[po.cycle.hub.contact_email]

@@ -220,7 +220,8 @@ def invitation_email_send(*, model: type[Invitation], invitation_id: int, base_u
                 "accept_url": base_url + reverse(invitation.accept_url_name,
                                                  args=[invitation.token]),
             }
-            subject = render_to_string(f"{model.email_template}_subject.txt", context).strip()
+            subject = render_to_string(f"{model.email_template}_subject.txt", context)
+            subject = " ".join(subject.split())  # a name with a line break stays one header line
             body = render_to_string(f"{model.email_template}_body.txt", context)
         # An error here rolls the claim back, so a retry sends the e-mail.
         send_mail(subject=subject, message=body, from_email=None,

@@ -70,3 +70,26 @@ def test_cycle_opened_e_mail_is_plain_text_in_the_hubs_language_and_time_zone(at
     local = closes.astimezone(ZoneInfo("America/New_York"))
     assert f"Orders close on {local:%-d %B %Y %H:%M}." in message.body
     assert "&#x27;" not in message.body and "&lt;" not in message.body
+
+
+def test_names_with_line_breaks_make_one_line_subjects(atelier,
+                                                       django_capture_on_commit_callbacks):
+    """A hub or cycle named with CR/LF (typed or sent through the API) must not break the
+    e-mail header, nor let the name add headers of its own."""
+    hub = hub_with_manager(name="River\r\nBcc: evil@example.com", language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        relationship_request(hub=hub, producer=atelier, by="producer")
+    assert mail.outbox[-1].subject == "L'Atelier d'Anne asks to supply your hub"
+    closes = timezone.now().replace(microsecond=0) + dt.timedelta(days=2)
+    cycle = cycle_create(
+        hub=hub, name="Week\n49", opens_at=timezone.now() - dt.timedelta(hours=1),
+        closes_at=closes, markup_percent=Decimal("10"), publish=True,
+    )
+    hub_supplier_link(hub=hub, producer=atelier)
+    cycle_supplier_add(cycle=cycle, producer=atelier, dropoff_date=closes.date(),
+                       dropoff_time=dt.time(14), dropoff_place="Hall")
+    assert notify_opened_cycles() == 1
+    message = mail.outbox[-1]
+    assert message.subject == 'River Bcc: evil@example.com: "Week 49" is open for orders'
+    assert message.message()["Bcc"] is None
+    assert message.recipients() == ["anne@example.com"]
