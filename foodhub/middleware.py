@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
 
@@ -22,8 +22,9 @@ class RejectNulMiddleware:
     def __call__(self, request):
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "\x00" in unquote(query):
-            return HttpResponseBadRequest(
-                _("Bad request: the address contains a NUL character."),
-                content_type="text/plain; charset=utf-8",
-            )
+            message = _("Bad request: the address contains a NUL character.")
+            if request.path.startswith("/api/"):
+                # The API's error shape, as its schema documents for a 400.
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

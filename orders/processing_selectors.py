@@ -125,8 +125,9 @@ def purchase_orders_for_user(user) -> QuerySet[PurchaseOrder]:
 
 def cycle_for_purchase_orders(*, user, cycle_id: int) -> tuple[OrderCycle, QuerySet]:
     """The cycle and the purchase orders of it the user may read: all of them for its hub's
-    managers (and platform admins), their own for a supplier's members; 404 for anyone
-    else (another hub's manager, a producer not supplying the cycle, a shopper)."""
+    managers (and platform admins), their own for a supplier's members once the cycle is
+    published; 404 for anyone else (another hub's manager, a producer not supplying the
+    cycle or supplying a draft, a shopper)."""
     cycle = get_object_or_404(OrderCycle.objects.select_related("hub"), pk=cycle_id)
     qs = _purchase_orders().filter(cycle=cycle).select_related("producer").order_by(
         "producer__name", "pk")
@@ -134,6 +135,8 @@ def cycle_for_purchase_orders(*, user, cycle_id: int) -> tuple[OrderCycle, Query
             user.is_authenticated and cycle.hub.memberships.filter(user=user).exists()):
         return cycle, qs
     producers = producers_for_user(user) if user.is_authenticated else Producer.objects.none()
-    if not cycle.suppliers.filter(producer__in=producers).exists():
+    # A draft is the hub's own until it is published: its suppliers do not see it yet.
+    if cycle.published_at is None or not cycle.suppliers.filter(
+            producer__in=producers).exists():
         raise Http404
     return cycle, qs.filter(producer__in=producers)

@@ -1,7 +1,7 @@
 """Spreadsheets the project writes (CSV, XLSX) never carry a formula, and read back the same.
 
 Every CSV or XLSX file written by the project goes through `csv_lines` or `xlsx_bytes`
-(`tests/foodhub/test_template_safety.py` fails on another writer). The rule, for any cell:
+(`tests/foodhub/test_output_safety.py` fails on another writer). The rule, for any cell:
 
 - A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is one a
   spreadsheet would run as a formula ("CSV injection": ``=HYPERLINK(...)``, ``=cmd|...``).

@@ -29,3 +29,15 @@ def test_ordinary_addresses_still_work(client):
 @pytest.mark.postgres
 def test_unknown_paths_with_nul_never_reach_postgresql(client):
     assert client.get("/x%00").status_code == 400
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/order-cycles/?hub=%00", "/api/v1/order-cycles/1/reports/fees/?pickup_point=a%00",
+    "/api/v1/producers/%00/",
+])
+def test_a_nul_byte_in_an_api_address_is_a_json_bad_request(client, path):
+    """API callers get the API's error shape (JSON `detail`), as the schema documents."""
+    response = client.get(path)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "NUL" in response.json()["detail"]

@@ -61,7 +61,12 @@ API_ONE_AT_A_TIME = [99999999999999999999, RAW_1E999999, {}, []]
 AREAS = ("producers", "hubs", "hubs_producer", "orders_producer", "orders_hub",
          "orders_account")
 API_PREFIXES = ("/api/v1/producers/", "/api/v1/hubs/", "/api/v1/order-cycles/",
-                "/api/v1/relationships/", "/api/v1/orders/", "/api/v1/invoices/")
+                "/api/v1/relationships/", "/api/v1/orders/", "/api/v1/invoices/",
+                "/api/v1/purchase-orders/")
+# Forms the walks fill: the producer and hub areas, the shopper's orders and business
+# details, the checkout and a hub's shop (its slug in `world`: "marche").
+FORM_ACTIONS = ("/producer/", "/hub/", "/shop/accounts/orders/", "/shop/accounts/business/",
+                "/shop/checkout/", "/marche/shop/")
 
 
 # --- the objects, owned by one user -----------------------------------------------------------
@@ -344,7 +349,7 @@ def page_forms(html: str, page_url: str) -> list[dict]:
     kept, seen = [], set()
     for form in parser.forms:
         action = urlsplit(form["action"]).path or page_url
-        if not action.startswith(("/producer/", "/hub/", "/shop/accounts/orders/")):
+        if not action.startswith(FORM_ACTIONS):
             continue  # the language switcher, the shop's search: not these areas
         names = [n for n in form["names"] if n != "csrfmiddlewaretoken"]
         key = (form["method"], action, tuple(sorted(names)))
@@ -362,6 +367,7 @@ _READ = re.compile(
     r"|[\"'](\w+)[\"']\s+(?:not\s+)?in\s+request\.(GET|POST)"
 )
 _FORM_ON_GET = re.compile(r"(\w+)\(\s*request\.GET\b")
+_FORM_ON_POST = re.compile(r"(\w+)\(\s*request\.POST\b")
 FIRST_PARTY = ("producers.", "hubs.", "orders.", "teams.", "foodhub.", "cms.")
 
 
@@ -396,10 +402,11 @@ def view_parameters(callback) -> dict[str, set[str]]:
                 match.group(4), match.group(3))
             found[method].add(name)
         module = inspect.getmodule(function)
-        for name in _FORM_ON_GET.findall(source):
-            form_class = getattr(module, name, None)
-            if isinstance(form_class, type) and issubclass(form_class, forms.BaseForm):
-                found["GET"].update(form_class.base_fields)
+        for method, pattern in (("GET", _FORM_ON_GET), ("POST", _FORM_ON_POST)):
+            for name in pattern.findall(source):
+                form_class = getattr(module, name, None)
+                if isinstance(form_class, type) and issubclass(form_class, forms.BaseForm):
+                    found[method].update(form_class.base_fields)
     return found
 
 
@@ -559,7 +566,8 @@ def _path_values(path: str, world) -> dict:
         "import_id": world["import"].pk, "hub_id": world["hub"].pk,
         "cycle_id": world["cycle"].pk, "link_id": world["link"].pk,
         "team_id": world[team].pk, "member_id": world[f"{team}_helper"].pk,
-        "order_id": world["order"].pk, "invoice_id": 0,
+        "order_id": world["order"].pk, "invoice_id": world["invoice"].pk,
+        "purchase_order_id": 0,
     }
 
 
@@ -641,3 +649,110 @@ def test_the_api_walk_reaches_every_area():
     assert any(p.startswith("/api/v1/order-cycles/") for p in paths)
     writes = [(p, m) for p, m, o in OPERATIONS if m != "get" and o.get("requestBody")]
     assert len(writes) >= 10
+
+
+# --- the shopper's side: shop, checkout, business details; a processed order's correction ----
+
+
+def _fuzz(client, targets, findings):
+    for target in targets:
+        send = client.get if target["method"] == "get" else client.post
+        for changes in attempts(target["fuzzed"], MALFORMED, ONE_AT_A_TIME):
+            data = {k: list(v) for k, v in target["fields"].items()}
+            data.update({name: [value] for name, value in changes.items()})
+            findings.send(lambda send=send, data=data: send(target["action"], data),
+                          f"{target['method'].upper()} {target['action']} {_label(changes)}")
+
+
+def _targets(client, url, findings, *, view=None):
+    """The forms of the page at `url` and the parameters its view reads."""
+    page = findings.send(lambda: client.get(url), f"GET {url}")
+    if page is None:
+        return []
+    targets = []
+    if page.status_code == 200 and "html" in page.get("Content-Type", ""):
+        targets += page_forms(page.content.decode(), url)
+    for method, names in view_parameters(view or get_resolver().resolve(urlsplit(url).path).func).items():
+        if names:
+            targets.append({"method": method.lower(), "action": url, "fields": {},
+                            "fuzzed": sorted(names)})
+    return targets
+
+
+def _basket(world, user):
+    """A basket of the world's open cycle with one item, as the shop would leave it."""
+    from oscar.core.loading import get_model
+
+    from orders.strategy import CycleStrategy
+
+    basket = get_model("basket", "Basket").objects.create(owner=user, cycle=world["cycle"])
+    basket.strategy = CycleStrategy(None, cycle=world["cycle"])
+    basket.add_product(world["offer"].stockrecord.product, 1)
+    return basket
+
+
+def test_shop_checkout_and_business_forms_answer_malformed_input(world):
+    """Every step of the checkout (each reached with valid answers to the one before), a
+    hub's shop and its add-to-basket form, the thank-you page and the business details."""
+    from django.conf import settings
+    from django.core.signing import Signer
+
+    from hubs.models import Hub
+
+    Hub.objects.filter(pk=world["hub"].pk).update(guest_checkout=True)
+    findings = Findings()
+    guest = Client()
+    basket = _basket(world, None)
+    guest.cookies[settings.OSCAR_BASKET_COOKIE_OPEN] = Signer().sign(basket.pk)
+    _fuzz(guest, _targets(guest, "/shop/checkout/", findings), findings)
+
+    client = Client()
+    client.force_login(world["owner"])
+    _basket(world, world["owner"])
+    hub = world["hub"].slug
+    pages = [
+        (f"/{hub}/shop/", None),
+        (reverse("orders:shop-cycle", kwargs={"cycle_id": world["cycle"].pk}), None),
+        ("/shop/accounts/business/", None),
+        (f"/shop/checkout/thank-you/?order_number={world['order'].number}", None),
+        ("/shop/checkout/fulfilment/",
+         {"fulfilment": f"pickup-{world['window'].pk}", "name": "Sam", "phone": "",
+          "note": ""}),
+        ("/shop/checkout/payment-method/", {"payment_method": world["cash"].pk}),
+        ("/shop/checkout/preview/", None),
+    ]
+    reached = set()
+    for url, answer in pages:
+        targets = _targets(client, url, findings)
+        reached.update(t["action"] for t in targets)
+        _fuzz(client, targets, findings)
+        if answer is not None:  # on to the next step
+            assert client.post(url, answer).status_code == 302, url
+    # The shop's add form and every checkout step that takes input were fuzzed.
+    assert {f"/{hub}/shop/add/", "/shop/accounts/business/", "/shop/checkout/fulfilment/",
+            "/shop/checkout/payment-method/", "/shop/checkout/preview/"} <= reached
+    findings.check()
+
+
+def test_a_processed_orders_correction_and_the_pickup_ticks_answer_malformed_input(world):
+    """The correction form (quantities per line) shows once an order is processed and
+    invoiced; the pickup sheet's ticks post to pickup-mark."""
+    from oscar.core.loading import get_model
+
+    from orders.transitions import PROCESSED
+
+    get_model("order", "Order").objects.filter(pk=world["order"].pk).update(status=PROCESSED)
+    client = Client()
+    client.force_login(world["owner"])
+    findings = Findings()
+    hub, cycle = world["hub"].slug, world["cycle"].pk
+    order_url = f"/hub/{hub}/cycles/{cycle}/orders/{world['order'].number}/"
+    targets = _targets(client, order_url, findings)
+    mark = reverse("orders_hub:pickup-mark", kwargs={"slug": hub, "cycle_id": cycle})
+    targets += [{"method": "post", "action": mark, "fields": {"order": [world["order"].pk]},
+                 "fuzzed": sorted(view_parameters(get_resolver().resolve(mark).func)["POST"])}]
+    assert any(t["action"].endswith("/correct/") and any(
+        n.startswith("correct-") for n in t["fuzzed"]) for t in targets), targets
+    assert {"order", "collected", "paid"} <= set(targets[-1]["fuzzed"])
+    _fuzz(client, targets, findings)
+    findings.check()

@@ -108,3 +108,15 @@ def test_the_cycle_list_reads_a_constant_number_of_queries(hub, farmer, supplier
         body = api.get("/api/v1/order-cycles/").json()
     assert body["count"] == 6 and all("note_to_producers" in c for c in body["results"])
     assert len(many) == len(few)
+
+
+def test_the_order_apis_do_not_reveal_a_draft_to_its_producers(farmer, draft):
+    """A draft's purchase orders, orders, invoices, processing and reports: 404 to a producer
+    supplying it, as its pages and the cycle API are (not an empty list that confirms it)."""
+    api = client_for(farmer)
+    for tail in ("purchase-orders/", "orders/", "invoices/", "processing/",
+                 "reports/supplier-totals/", "reports/customer-totals/", "reports/fees/",
+                 "reports/vat/"):
+        response = api.get(f"/api/v1/order-cycles/{draft.id}/{tail}")
+        assert response.status_code == 404, tail
+        assert "Secret draft" not in response.content.decode()

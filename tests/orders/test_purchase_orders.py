@@ -90,3 +90,54 @@ def test_recipients_are_the_contact_address_and_active_members_once_each(shop, t
     producer_member_add(producer=producer, user=gone)
     assert purchasing.producer_emails(producer) == ["ferme@example.org",
                                                     "farmer-a@example.org"]
+
+
+@pytest.fixture
+def hostile_closed(shop, two_suppliers, django_capture_on_commit_callbacks):
+    """Ferme B's product, variant, SKU and drop-off read like spreadsheet formulas; Alice
+    orders one, the cycle closes."""
+    from hubs.models import CycleSupplier
+
+    offer = two_suppliers.offers_b[0]
+    variant = offer.stockrecord.product
+    variant.parent.title = '=HYPERLINK("http://evil.example","Leeks")'
+    variant.parent.save()
+    variant.title = "@SUM(A1)"
+    variant.save()
+    type(offer.stockrecord).objects.filter(pk=offer.stockrecord.pk).update(
+        partner_sku="-2+3")
+    CycleSupplier.objects.filter(cycle=shop.cycle, producer=two_suppliers.producer_b).update(
+        dropoff_place="+cmd|' /C calc'!A0", dropoff_instructions="\tRing")
+    place_order(shop, UserFactory(email="alice@example.org"), [(offer, 1)])
+    with django_capture_on_commit_callbacks(execute=True):
+        cycle_transitions.cycle_close_now(cycle=shop.cycle)
+    return two_suppliers
+
+
+def test_the_csv_escapes_formula_like_cells_wherever_it_is_downloaded(
+        client, shop, hostile_closed):
+    from rest_framework.test import APIClient
+
+    po = _po(hostile_closed.producer_b)
+    member = hostile_closed.member_b
+    api = APIClient()
+    api.force_authenticate(member)
+    client.force_login(member)
+    with po.csv.open("rb") as handle:
+        stored = handle.read()
+    downloads = {
+        "stored": stored,
+        "api": b"".join(api.get(f"/api/v1/purchase-orders/{po.pk}/csv/").streaming_content),
+        "page": b"".join(client.get(
+            f"/producer/{hostile_closed.producer_b.slug}/purchase-orders/{po.pk}/csv/"
+        ).streaming_content),
+    }
+    for where, content in downloads.items():
+        row = next(csv.DictReader(io.StringIO(content.decode("utf-8"))))
+        assert row["product"] == '\'=HYPERLINK("http://evil.example","Leeks")', where
+        assert not [cell for cell in row.values()
+                    if cell.startswith(("=", "+", "-", "@", "\t", "\r"))], where
+        assert row["sku"] == "'-2+3", where
+        assert row["dropoff_place"] == "'+cmd|' /C calc'!A0", where
+        assert row["dropoff_instructions"] == "'\tRing", where
+        assert row["quantity"] == "1", where  # numbers stay numbers
