@@ -41,6 +41,7 @@ from hubs import transitions as cycle_transitions
 from hubs.models import Hub, OrderCycle
 from producers import services as producer_services
 from producers.models import Producer
+from producers.stock_history import ORDER as ORDER_SOURCE
 
 from . import invoicing, transitions
 from .models import CycleProcessing, Invoice, OrderHandover, PurchaseOrder
@@ -128,10 +129,16 @@ def orders_freeze(*, cycle_id: int) -> int:
                   .filter(cycle_id=cycle_id, status__in=transitions.CHANGEABLE).order_by("pk")):
         if order.status not in transitions.CHANGEABLE:
             continue
-        for line in order.lines.filter(num_allocated__gt=0, stockrecord__isnull=False).order_by(
-                "stockrecord_id"):
+        consumed = list(order.lines.filter(num_allocated__gt=0, stockrecord__isnull=False)
+                        .order_by("stockrecord_id"))
+        for line in consumed:
             producer_services.stock_consume(stockrecord_id=line.stockrecord_id,
                                             quantity=line.num_allocated)
+        # The producer's stock history names the order whose sale lowered the stock.
+        producer_services.stock_history_note(
+            stockrecord_ids=[line.stockrecord_id for line in consumed], kind=ORDER_SOURCE,
+            reference=order.number,
+        )
         order.lines.update(num_allocated=0)
         transitions.order_mark_processed(order=order)
         # Ticked "collected" on the pickup sheet between the close and processing.

@@ -30,6 +30,7 @@ from hubs.pricing import (
 )
 from producers import services as producer_services
 from producers.money import round_money
+from producers.stock_history import ORDER as ORDER_SOURCE
 
 from . import transitions
 from .business import Business, business_clean, order_business_fields
@@ -209,6 +210,14 @@ def _check_minimums(*, hub, zone, goods_total: Decimal, currency: str) -> None:
 
 
 # --- allocation -------------------------------------------------------------------------------
+
+
+def _note_stock(order, offers: dict[int, CycleOffer], deltas: dict[int, int]) -> None:
+    """The producers' stock history names the order (never the shopper) for what it moved."""
+    producer_services.stock_history_note(
+        stockrecord_ids=[offers[oid].stockrecord_id for oid, delta in deltas.items() if delta],
+        kind=ORDER_SOURCE, reference=order.number,
+    )
 
 
 def _on_demand(offer: CycleOffer) -> bool:
@@ -456,6 +465,7 @@ def order_place(
     order.save(update_fields=["number", "payment_reference", "payment_instructions",
                               "fees_breakdown", "total_excl_tax", "total_incl_tax",
                               "updated_at"])
+    _note_stock(order, offers, quantities)
     if basket is not None:
         basket.submit()
     if notify:
@@ -507,6 +517,7 @@ def order_amend(*, order, lines: list[LineRequest], user, by_manager: bool = Fal
     _check_minimums(hub=order.cycle.hub, zone=order.delivery_zone, goods_total=goods,
                     currency=order.currency)
     _allocate(offers, deltas)
+    _note_stock(order, offers, deltas)
     changes = []
     for oid, delta in sorted(deltas.items()):
         if not delta:
@@ -557,6 +568,7 @@ def order_cancel(*, order, user, by_manager: bool = False, now=None,
     deltas = {ln.offer_id: -ln.quantity for ln in lines if ln.offer_id}
     if offers:
         _allocate(offers, deltas)
+        _note_stock(order, offers, deltas)
     order.lines.update(num_allocated=0, status=transitions.CANCELLED)
     transitions.order_mark_cancelled(order=order)
     _note(order, user=user, message=_("Cancelled by %(who)s") % {"who": _who(user, by_manager)})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -14,6 +14,7 @@ from teams import services as team_services
 from teams.roles import TeamRole
 
 from .models import Producer, ProducerMembership, ProducerPhoto
+from .stock_history import source_reason
 
 Partner = get_model("partner", "Partner")
 
@@ -130,3 +131,23 @@ def stock_allocate(*, stockrecord_id: int, quantity: int, on_demand: bool | None
         num_allocated=allocated + quantity
     )
     return updated == 1
+
+
+@transaction.atomic
+def stock_history_note(*, stockrecord_ids: Iterable[int], kind: str, reference: str) -> None:
+    """Record the stock records' current stock and allocation in the stock history as changed
+    by ``kind`` and ``reference`` (an order and its number), never by the signed-in person.
+
+    `stock_allocate` and `stock_consume` change stock by conditional UPDATEs, which write no
+    history row: callers name what moved the stock here once it is known (an order's number
+    exists only after its allocation). One SELECT and one INSERT, whatever the number of
+    records."""
+    StockRecord = get_model("partner", "StockRecord")
+    records = list(StockRecord.objects.filter(pk__in=set(stockrecord_ids)).order_by("pk"))
+    if not records:
+        return
+    for record in records:
+        record._history_user = None  # else simple-history takes the request's user (a shopper)
+    StockRecord.history.bulk_history_create(
+        records, update=True, default_change_reason=source_reason(kind=kind, reference=reference)
+    )

@@ -25,11 +25,16 @@ ORDER = "order"
 def stock_history_source(*, kind: str, reference: str = "") -> Iterator[None]:
     """Record stock changes made inside the block as made by ``kind`` (e.g. "order") and
     ``reference`` (the order number), not by the signed-in user."""
-    token = _source.set(f"{kind}:{reference}")
+    token = _source.set(source_reason(kind=kind, reference=reference))
     try:
         yield
     finally:
         _source.reset(token)
+
+
+def source_reason(*, kind: str, reference: str = "") -> str:
+    """A source as stored in the history's change reason ("order:100023")."""
+    return f"{kind}:{reference}"
 
 
 def source_label(reason: str) -> str:
@@ -41,7 +46,8 @@ def source_label(reason: str) -> str:
 
 
 class StockHistoryRecords(HistoricalRecords):
-    """simple-history's records, aware of `stock_history_source`."""
+    """simple-history's records, aware of `stock_history_source` (also for rows written in
+    bulk by `producers.services.stock_history_note`)."""
 
     def get_history_user(self, instance):
         if _source.get():

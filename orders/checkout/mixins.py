@@ -7,9 +7,9 @@ cycle, window, zone and payment method, submits the basket and e-mails the shopp
 
 Stock history: Oscar's `OrderCreator` allocated stock by saving each stock record, so the
 producer's stock history recorded the shopper as the person who changed it, and the checkout
-named the order instead (`producers.stock_history.stock_history_source`). `order_place`
-allocates with conditional UPDATEs, which write no history row at all: there is nothing left
-to rename, and the producer sees what is ordered on the "to prepare" page.
+named the order instead. `order_place` allocates with conditional UPDATEs, then records the
+stock records it moved in the history under the order's number, never the shopper
+(`producers.services.stock_history_note`); so do amending, cancelling and processing.
 """
 
 from __future__ import annotations

@@ -230,14 +230,20 @@ def test_cycles_list_queries_do_not_grow_with_the_hubs_history(client, manager, 
     from orders.services import order_link_cycle
     from tests.orders.factories import order_line_for
 
+    def add_orders(cycles, count):
+        for cycle in cycles:
+            for _ in range(count):
+                line = order_line_for(cycle.offers.first().stockrecord.product, quantity=2)
+                order_link_cycle(order=line.order, cycle=cycle)
+
     add_cycles(hub, [supplier, second_supplier(hub, 2)], 3)
-    for cycle in OrderCycle.objects.all():
-        line = order_line_for(cycle.offers.first().stockrecord.product, quantity=2)
-        order_link_cycle(order=line.order, cycle=cycle)
+    add_orders(OrderCycle.objects.all(), 1)
     client.get("/hub/marche/")
     with CaptureQueriesContext(connection) as three:
         client.get("/hub/marche/")
+    # Ten times the cycles, and more orders in each of the newer ones (the first page).
     add_cycles(hub, [supplier], 27, start=3)
+    add_orders(OrderCycle.objects.filter(name__gte="Week 03"), 3)
     with CaptureQueriesContext(connection) as thirty:
         html = client.get("/hub/marche/").content.decode()
     with CaptureQueriesContext(connection) as second_page:
@@ -245,6 +251,9 @@ def test_cycles_list_queries_do_not_grow_with_the_hubs_history(client, manager, 
     assert html.count('<tr>\n        <td><a href="/hub/marche/cycles/') == 20
     assert len(three) == len(thirty) == len(second_page)
     assert ">1</td>" in cycle_row(client.get("/hub/marche/?page=2").content.decode(), "Week 00")
+    # Figures stay right: 3 orders of 2 x 2.40 each, counted once per order (not per offer).
+    cells = [cell.split(">")[-1] for cell in cycle_row(html, "Week 29").split("</td>")[4:8]]
+    assert cells == ["1", "3", "3", "€14.40"]
 
 
 def test_cycles_list_without_an_order_figures_provider_shows_dashes(client, manager, hub,

@@ -240,3 +240,72 @@ def test_editing_in_the_form_keeps_availability_shipping_and_inactive(client, fa
         datetime.date(2030, 5, 1), "Chilled"
     )
     assert not variant.is_public  # the producer made it inactive; editing does not undo that
+
+
+# --- PATCH edge cases: nothing sent changes nothing; a blank name is a field error ------------
+
+
+def test_patch_with_an_empty_body_changes_nothing(api, farmer):
+    producer, _user = farmer
+    catalogue_upsert(rows=rows_for(producer, 2), producers={producer.id: producer})
+    parent = Product.objects.get(structure="parent")
+    before = (_variants(parent), parent.title, parent.description, parent.vat_rate)
+    url = f"/api/v1/producers/{producer.id}/products/{parent.id}/"
+    response = api.patch(url, {}, format="json")
+    assert response.status_code == 200, response.json()
+    parent.refresh_from_db()
+    assert (_variants(parent), parent.title, parent.description, parent.vat_rate) == before
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_patch_with_a_blank_name_is_a_name_field_error(api, farmer, name):
+    producer, _user = farmer
+    catalogue_upsert(rows=rows_for(producer, 1), producers={producer.id: producer})
+    parent = Product.objects.get(structure="parent")
+    url = f"/api/v1/producers/{producer.id}/products/{parent.id}/"
+    response = api.patch(url, {"name": name}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["name"]
+    parent.refresh_from_db()
+    assert parent.title == "Carrots 0"
+
+
+def test_patch_of_a_variant_field_error_names_the_variant_sent(api, farmer):
+    producer, _user = farmer
+    catalogue_upsert(rows=rows_for(producer, 2), producers={producer.id: producer})
+    parent = Product.objects.get(structure="parent")
+    url = f"/api/v1/producers/{producer.id}/products/{parent.id}/"
+    response = api.patch(url, {"variants": [{"sku": "SKU-1", "price": "-1"}]}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"variants": [{"price": ["Price cannot be negative."]}]}
+    assert StockRecord.objects.get(partner_sku="SKU-1").price.to_eng_string() != "-1.00"
+
+
+def test_a_storage_path_or_another_producers_token_in_the_hidden_field_is_ignored(client, farmer):
+    """The hidden field carries a signed token, not a storage name: a path typed into it, or a
+    token another producer's member was given, neither attaches nor deletes that file."""
+    from producers import kept_photos
+    from producers.private_files import private_storage
+
+    _producer, user = farmer
+    other = ProducerFactory(name="Ferme B", slug="ferme-b")
+    stranger = UserFactory(email="b@example.com")
+    producer_member_add(producer=other, user=stranger, role="owner")
+    client.force_login(stranger)
+    photo = SimpleUploadedFile("secret.png", _png(), content_type="image/png")
+    failed = client.post(
+        "/producer/ferme-b/products/new/", _product_post(image=photo, **{"variants-0-price": "-1"})
+    )
+    token = failed.context["form"]["kept_photo"].value()
+    kept = kept_photos.photo_kept(token=token, producer=other)
+    assert kept is not None and private_storage().exists(kept.path)
+
+    client.force_login(user)
+    for n, forged in enumerate((kept.path, f"../../{kept.path}", token)):
+        response = client.post("/producer/ferme-a/products/new/", _product_post(
+            kept_photo=forged, name=f"Honey {n}",
+            **{"variants-0-sku": f"F{n}-1", "variants-1-sku": f"F{n}-2"},
+        ))
+        assert response.status_code == 302, response.content.decode()[:2000]
+    assert not Product.objects.filter(images__isnull=False).exists()
+    assert private_storage().exists(kept.path)  # ferme-b's file is neither used nor deleted
