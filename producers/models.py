@@ -242,12 +242,9 @@ def _register_stock_history() -> None:
     from oscar.core.loading import get_model
     from simple_history import register
 
-    from .stock_history import StockHistoryRecords
-
     register(
         get_model("partner", "StockRecord"),
         app="producers",
-        records_class=StockHistoryRecords,  # an order, not the shopper, allocates stock
         excluded_fields=["date_updated"],
         custom_model_name="HistoricalStockRecord",
     )

@@ -1,35 +1,17 @@
-"""Who or what changed a stock record, for the producer's stock history.
+"""What changed a stock record, as the producer's stock history shows it.
 
-By default simple-history records the signed-in user of the request. When stock changes
-because of something other than a person editing it (an order allocating stock at checkout),
-the code doing it wraps the change in `stock_history_source(...)`: the history then records
-that source as the change reason and no user, so a shopper's e-mail never shows as the
-person who changed a producer's stock. Higher packages (orders) use it; producers knows
-nothing of them.
+A person editing stock is recorded by simple-history as the signed-in user. Stock moved by an
+order (allocated at checkout, given back, consumed at close) is recorded with no user and the
+order as its change reason (`producers.services.stock_history_note`), so a shopper's e-mail
+never shows as the person who changed a producer's stock. Higher packages (orders) name the
+source; producers knows nothing of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-
 from django.utils.translation import gettext as _
-from simple_history.models import HistoricalRecords
 
-_source: ContextVar[str] = ContextVar("stock_history_source", default="")
 ORDER = "order"
-
-
-@contextmanager
-def stock_history_source(*, kind: str, reference: str = "") -> Iterator[None]:
-    """Record stock changes made inside the block as made by ``kind`` (e.g. "order") and
-    ``reference`` (the order number), not by the signed-in user."""
-    token = _source.set(source_reason(kind=kind, reference=reference))
-    try:
-        yield
-    finally:
-        _source.reset(token)
 
 
 def source_reason(*, kind: str, reference: str = "") -> str:
@@ -43,18 +25,3 @@ def source_label(reason: str) -> str:
     if kind == ORDER:
         return _("Order %(number)s") % {"number": reference}
     return reason
-
-
-class StockHistoryRecords(HistoricalRecords):
-    """simple-history's records, aware of `stock_history_source` (also for rows written in
-    bulk by `producers.services.stock_history_note`)."""
-
-    def get_history_user(self, instance):
-        if _source.get():
-            return None
-        return super().get_history_user(instance)
-
-    def get_change_reason_for_object(self, instance, history_type, using):
-        return _source.get() or super().get_change_reason_for_object(
-            instance, history_type, using
-        )
