@@ -251,3 +251,30 @@ def test_drop_off_dates_read_as_dates_in_the_readers_language(
     page = client.get(base, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert french in page and day.isoformat() not in page
     assert english in client.get(base, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_closed_cycle_pages_show_times_on_the_hubs_clock(manager, processed_cycle):
+    """A New York hub's processing page, pickup sheet and its PDF: times on New York's clock,
+    day first, not the server's UTC; the same in French."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from hubs.models import Hub
+    from orders.models import OrderHandover
+
+    shop, cycle = processed_cycle.shop, processed_cycle.cycle
+    Hub.objects.filter(pk=shop.hub.pk).update(time_zone="America/New_York")
+    new_york = ZoneInfo("America/New_York")
+    invoice = Invoice.objects.filter(cycle=cycle).order_by("number").first()
+    issued = invoice.issued_at.astimezone(new_york).strftime("%d/%m/%Y %H:%M")
+    issued_utc = invoice.issued_at.astimezone(dt.UTC).strftime("%d/%m/%Y %H:%M")
+    for language in ("en", "fr"):
+        page = manager.get(_url(cycle, "processing/"), HTTP_ACCEPT_LANGUAGE=language)
+        assert issued in page.content.decode() and issued_utc not in page.content.decode()
+
+    collected = dt.datetime(2030, 1, 31, 23, 30, tzinfo=dt.UTC)  # 18:30 in New York
+    OrderHandover.objects.update_or_create(order=processed_cycle.orders.alice,
+                                           defaults={"collected_at": collected})
+    sheet = manager.get(_url(cycle, f"pickup/?sheet=window-{shop.window.pk}"),
+                        HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "31/01/2030 18:30" in sheet and "31/01/2030 23:30" not in sheet
