@@ -218,3 +218,63 @@ def test_status_json_is_valid_json_for_every_state(manager, shop):
     body = json.loads(manager.get(_url(shop.cycle, "processing/status/")).content)
     assert set(body) == {"state", "state_label", "done", "total", "percent", "message",
                          "active"}
+
+
+def test_drop_off_dates_read_as_dates_in_the_readers_language(
+        client, shop, two_suppliers, django_capture_on_commit_callbacks):
+    """Purchase orders keep the drop-off as ISO text: the page, the PDF and the e-mail show
+    it as a date of the reader's language ("3 décembre 2026"), not "2026-12-03"."""
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    from hubs.models import Hub
+
+    Hub.objects.filter(pk=shop.hub.pk).update(language="fr")  # documents in French
+    place_order(shop, UserFactory(email="alice@example.org"), [(shop.offers[0], 2)])
+    with django_capture_on_commit_callbacks(execute=True):
+        cycle_transitions.cycle_close_now(cycle=shop.cycle)
+    day = two_suppliers.dropoff_date
+    with translation.override("fr"):
+        french = date_format(day, "DATE_FORMAT")
+    with translation.override("en"):
+        english = date_format(day, "DATE_FORMAT")
+    assert french != english and not french[0].isalpha()
+
+    po = PurchaseOrder.objects.get(producer=two_suppliers.producer_a)
+    body = next(m.body for m in mail.outbox if po.number in m.subject + m.body)
+    assert french in body and day.isoformat() not in body
+    pdf = "".join(p.extract_text() for p in PdfReader(io.BytesIO(po.pdf.read())).pages)
+    assert french in pdf and day.isoformat() not in pdf
+
+    client.force_login(two_suppliers.member_a)
+    base = f"/producer/{two_suppliers.producer_a.slug}/purchase-orders/"
+    page = client.get(base, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert french in page and day.isoformat() not in page
+    assert english in client.get(base, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_closed_cycle_pages_show_times_on_the_hubs_clock(manager, processed_cycle):
+    """A New York hub's processing page, pickup sheet and its PDF: times on New York's clock,
+    day first, not the server's UTC; the same in French."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from hubs.models import Hub
+    from orders.models import OrderHandover
+
+    shop, cycle = processed_cycle.shop, processed_cycle.cycle
+    Hub.objects.filter(pk=shop.hub.pk).update(time_zone="America/New_York")
+    new_york = ZoneInfo("America/New_York")
+    invoice = Invoice.objects.filter(cycle=cycle).order_by("number").first()
+    issued = invoice.issued_at.astimezone(new_york).strftime("%d/%m/%Y %H:%M")
+    issued_utc = invoice.issued_at.astimezone(dt.UTC).strftime("%d/%m/%Y %H:%M")
+    for language in ("en", "fr"):
+        page = manager.get(_url(cycle, "processing/"), HTTP_ACCEPT_LANGUAGE=language)
+        assert issued in page.content.decode() and issued_utc not in page.content.decode()
+
+    collected = dt.datetime(2030, 1, 31, 23, 30, tzinfo=dt.UTC)  # 18:30 in New York
+    OrderHandover.objects.update_or_create(order=processed_cycle.orders.alice,
+                                           defaults={"collected_at": collected})
+    sheet = manager.get(_url(cycle, f"pickup/?sheet=window-{shop.window.pk}"),
+                        HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "31/01/2030 18:30" in sheet and "31/01/2030 23:30" not in sheet
