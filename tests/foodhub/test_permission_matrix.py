@@ -4,12 +4,16 @@ role gets. Writes refused to a role must also leave the database as it was.
 
 The rows are checked against the URL conf (walked from the root) and the API schema: a new
 page or API operation without a row fails the suite, and so does a row for a route that is
-gone. Third-party URL trees are skipped with their reason (SKIPPED_TREES).
+gone. The walk descends into every tree: third-party views inside the trees of
+SKIPPED_TREES are skipped with the tree's reason, every view of OUR_PACKAGES has a row
+wherever it is mounted (Oscar's forked checkout and basket under shop/ included).
 
 Columns, in order: anonymous, shopper, producer (a staff member of A), other producer
 (owner of B), manager (an owner of H), other manager (owner of G), platform admin.
 A cell is a status code, `login` (302 to the login page), `2xx` (any success) or `-` (any
-answer but a server error: a write that may succeed for that role).
+answer but a server error: a write that may succeed for that role). A status followed by `=`
+(`302=`) is that status and nothing written: a refusal that answers like a success (a form
+error, a redirect with a message).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.shortcuts import resolve_url
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
@@ -32,17 +36,26 @@ pytestmark = pytest.mark.django_db
 
 # --- what is not ours ------------------------------------------------------------------------
 
+# Top-level trees whose third-party views (Oscar's, Wagtail's, Django's) are skipped, with the
+# reason; a view of ours inside them still needs a row.
 SKIPPED_TREES = {
     "django-admin/": "Django admin: staff only, its permissions are model permissions held by "
                      "platform admins (tests/teams/test_admin.py)",
     "cms/": "Wagtail admin: its own login and page permissions",
     "documents/": "Wagtail documents: served by Wagtail with its own privacy rules",
-    "shop/": "Oscar's storefront, accounts and staff dashboard: Oscar's views and permissions",
+    "shop/": "Oscar's storefront, accounts and staff dashboard: Oscar's views and permissions "
+             "(the dashboard is Django staff's: test_oscars_staff_dashboard_is_closed_to_every_"
+             "role); our forks mounted there (basket, checkout, catalogue) have rows",
     "i18n/": "Django's set_language: a redirect that stores a cookie, no tenant data",
     "media/<path:path>": "public media (photos, logos); private files are served by their own "
                          "view (issue 8, finding 3)",
-    "": "Wagtail's page tree (public CMS pages) and its password-protection helpers",
+    "": "Wagtail's page tree (public CMS pages) and its password-protection helpers; our page "
+        "models' serve() runs behind Wagtail's one view (tests/cms/test_storefront_pages.py, "
+        "tests/cms/test_producer_pages.py)",
 }
+# Views defined in these packages have a row wherever they are mounted, inside SKIPPED_TREES
+# too (Oscar's apps load our forks' views through get_class).
+OUR_PACKAGES = ("foodhub", "teams", "producers", "hubs", "orders", "cms")
 API_PREFIX = "api/v1/"
 
 # --- the matrix ------------------------------------------------------------------------------
@@ -286,6 +299,51 @@ PAGES = {
     ),
     # Oscar's platform-wide catalogue index: a redirect to the basket's cycle or the hubs.
     "shop/catalogue/": Page("/shop/catalogue/", "302 302 302 302 302 302 302"),
+    # Oscar's category page, browsed from the database (producers.catalogue.views): public.
+    "shop/catalogue/^category/(?P<category_slug>[\\w-]+(/[\\w-]+)*)_(?P<pk>\\d+)/$": Page(
+        "{category_url}", PUBLIC
+    ),
+    # orders.basket: each role's own basket (every signed-in role holds one line of H's open
+    # cycle, see `world`). The formset posted names the shopper's line: only the shopper
+    # changes it; for anyone else it is not a line of their basket, nothing is written.
+    "shop/basket/": Page(
+        "/shop/basket/", PUBLIC, post="302= 302 302= 302= 302= 302= 302=",
+        data=(("form-TOTAL_FORMS", "1"), ("form-INITIAL_FORMS", "1"),
+              ("form-MIN_NUM_FORMS", "0"), ("form-MAX_NUM_FORMS", "1000"),
+              ("form-0-id", "{basket_line_id}"), ("form-0-quantity", "2")),
+    ),
+    # Adding one of B's products (not sold in any cycle of H): refused, nothing written.
+    "shop/basket/add/<int:pk>/": Page(
+        "/shop/basket/add/{other_variant_id}/", "405 405 405 405 405 405 405",
+        post="302= 302= 302= 302= 302= 302= 302=",
+        data=(("quantity", "1"),),
+    ),
+    # orders.checkout: the steps of each role's own basket (anonymous visitors' is empty:
+    # back to the basket). A pickup window of G's cycle is not a choice of H's cycle: a form
+    # error, nothing recorded. The later steps stop at their pre-condition (no fulfilment
+    # chosen) and place nothing; a method of another hub posted at the payment step is
+    # refused in tests/orders/test_checkout.py (a window of another cycle or a method of
+    # another hub is refused).
+    "shop/checkout/": Page("/shop/checkout/", "302 302 302 302 302 302 302",
+                           post="302= 302= 302= 302= 302= 302= 302=",
+                           data=(("email", "guest@example.com"),)),
+    "shop/checkout/fulfilment/": Page(
+        "/shop/checkout/fulfilment/", "302 200 200 200 200 200 200",
+        post="302= 200= 200= 200= 200= 200= 200=",
+        data=(("fulfilment", "pickup-{other_window_id}"), ("name", "Intruder")),
+    ),
+    "shop/checkout/payment-method/": Page(
+        "/shop/checkout/payment-method/", "302 302 302 302 302 302 302",
+        post="302= 302= 302= 302= 302= 302= 302=",
+        data=(("payment_method", "{other_payment_method_id}"),),
+    ),
+    "shop/checkout/preview/": Page("/shop/checkout/preview/", "302 302 302 302 302 302 302",
+                                   post="302= 302= 302= 302= 302= 302= 302=",
+                                   data=(("action", "place_order"),)),
+    # The confirmation of the order this session placed; the shopper's order number in the
+    # query shows it to nobody (Oscar's look-up by number is for superusers only).
+    "shop/checkout/thank-you/": Page("/shop/checkout/thank-you/?order_number={order_number}",
+                                     "302 302 302 302 302 302 302"),
 }
 
 # API operations as the schema names them. `body` is sent as JSON (a write that succeeds for
@@ -448,6 +506,11 @@ def params(world: World) -> dict:
         "processed_cycle_id": world.ids["processed_cycle_id"],
         "processed_invoice_id": world.ids["processed_invoice_id"],
         "purchase_order_id": world.ids["purchase_order_id"],
+        "category_url": world.ids["category_url"],
+        "basket_line_id": world.ids["basket_line_id"],
+        "other_variant_id": world.ids["other_variant_id"],
+        "other_window_id": world.ids["other_window_id"],
+        "other_payment_method_id": world.ids["other_payment_method_id"],
     }
 
 
@@ -497,6 +560,7 @@ def cells(row: str) -> dict[str, str]:
 
 
 def matches(cell: str, response) -> bool:
+    cell = cell.removesuffix("=")
     if cell == "-":
         return response.status_code < 500
     if cell == "login":
@@ -510,14 +574,15 @@ def matches(cell: str, response) -> bool:
 
 def refused(cell: str) -> bool:
     """A cell whose request must write nothing."""
-    return cell == "login" or (cell.isnumeric() and int(cell) >= 400)
+    return cell == "login" or cell.endswith("=") or (cell.isnumeric() and int(cell) >= 400)
 
 
-DOMAIN_APPS = ("producers", "catalogue", "partner", "hubs", "orders")
+DOMAIN_APPS = ("producers", "catalogue", "partner", "hubs", "orders", "basket")
 
 
 def fingerprint() -> str:
-    """A digest of every row of the domain tables (teams, catalogue, cycles, orders...)."""
+    """A digest of every row of the domain tables (teams, catalogue, cycles, orders,
+    baskets...)."""
     digest = hashlib.sha256()
     for label in DOMAIN_APPS:
         for model in apps.get_app_config(label).get_models():
@@ -554,32 +619,44 @@ def attempt(send, cell: str, baseline: str | None):
 # --- the URL conf and the schema -------------------------------------------------------------
 
 
-def our_routes() -> set[str]:
-    """Every route of ours (URL conf walked from the root), outside SKIPPED_TREES; API
-    routes are the API matrix's (through the schema)."""
-    routes: set[str] = set()
-    unclassified = []
+def view_modules(callback) -> set[str]:
+    """The modules that define a URL pattern's view: its class (Django's `view_class`, DRF's
+    `cls`: for Oscar's apps, the class `get_class` loaded, so a fork of ours shows) and every
+    function along its decorators' `__wrapped__` chain."""
+    modules = set()
+    view = callback
+    while view is not None:
+        modules.add(getattr(view, "__module__", None) or "")
+        for name in ("view_class", "cls"):
+            cls = getattr(view, name, None)
+            if cls is not None:
+                modules.add(cls.__module__)
+        view = getattr(view, "__wrapped__", None) or getattr(view, "func", None)
+    return modules - {""}
 
-    def walk(patterns, prefix: str):
+
+def is_ours(callback) -> bool:
+    return any(module.split(".", 1)[0] in OUR_PACKAGES for module in view_modules(callback))
+
+
+def our_routes(patterns=None) -> set[str]:
+    """Every route of ours: the URL conf walked from the root through every tree. Outside
+    SKIPPED_TREES every route is ours to answer for; inside them, a route whose view is
+    defined in one of OUR_PACKAGES is ours too (a fork of Oscar's checkout under shop/, a
+    page of ours added to Wagtail's tree), the others are third-party's, skipped with the
+    tree's reason. API routes are the API matrix's (through the schema)."""
+    routes: set[str] = set()
+
+    def walk(patterns, prefix: str, skipped: bool):
         for pattern in patterns:
             route = prefix + str(pattern.pattern)
+            inside = skipped or (not prefix and route in SKIPPED_TREES)
             if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, route)
-            else:
-                assert isinstance(pattern, URLPattern)
+                walk(pattern.url_patterns, route, inside)
+            elif not inside or is_ours(pattern.callback):
                 routes.add(route)
 
-    for pattern in get_resolver().url_patterns:
-        route = str(pattern.pattern)
-        if route in SKIPPED_TREES:
-            continue
-        if isinstance(pattern, URLResolver):
-            if not route:
-                unclassified.append(route)
-            walk(pattern.url_patterns, route)
-        else:
-            routes.add(route)
-    assert not unclassified, unclassified
+    walk(get_resolver().url_patterns if patterns is None else patterns, "", False)
     return routes
 
 
@@ -612,7 +689,41 @@ def world(db) -> World:
     # The producer's own API token: others may not revoke it.
     world.ids["producer_token_id"] = api_token(world.user("producer"), lambda path, data: (
         APIClient().post(path, data, format="json").json()))["id"]
+    shopping(world)
     return world
+
+
+def shopping(world: World) -> None:
+    """What the basket and checkout rows aim at: every signed-in role's basket holds one of
+    A's products in H's open cycle; G has a pickup window and a payment method of its own;
+    one of B's variants; a public category's page."""
+    import datetime as dt
+
+    from oscar.core.loading import get_model
+
+    from hubs.cycle_services import cycle_window_save
+    from hubs.models import CycleOffer, OrderCycle, PaymentMethod, PickupPoint
+    from orders.basket_services import basket_add
+
+    offer = CycleOffer.objects.select_related("cycle__hub", "stockrecord__product").get(
+        pk=world.ids["offer_id"])
+    basket_model = get_model("basket", "Basket")
+    for role in ROLES[1:]:
+        basket_add(basket=basket_model.objects.create(owner=world.user(role)), offer=offer,
+                   quantity=1)
+    world.ids["basket_line_id"] = basket_model.objects.get(
+        owner=world.user("shopper")).lines.get().id
+    other_cycle = OrderCycle.objects.get(pk=world.ids["other_cycle_id"])
+    point = PickupPoint.objects.create(hub=world.other_hub, name="G's barn", address="G")
+    world.ids["other_window_id"] = cycle_window_save(
+        cycle=other_cycle, pickup_point=point, date=other_cycle.closes_at.date()
+        + dt.timedelta(days=1), start_time=dt.time(9), end_time=dt.time(11)).id
+    world.ids["other_payment_method_id"] = PaymentMethod.objects.create(
+        hub=world.other_hub, kind="at_pickup", name="G's till").id
+    world.ids["other_variant_id"] = world.other_producer.partner.stockrecords.order_by(
+        "id").first().product_id
+    world.ids["category_url"] = get_model("catalogue", "Category").objects.get(
+        name="Pantry").get_absolute_url()
 
 
 def test_every_page_and_api_operation_has_a_row_and_every_row_a_route():
@@ -631,6 +742,60 @@ def test_every_page_and_api_operation_has_a_row_and_every_row_a_route():
     assert not undocumented, f"API routes missing from the schema: {undocumented}"
 
 
+def test_a_view_of_ours_inside_a_third_party_tree_needs_a_row():
+    """The walk sees through Oscar's and Wagtail's trees: a view of ours mounted inside them
+    (decorated or not, a function or a class) is a route of ours; theirs are skipped."""
+    from django.contrib.auth.decorators import login_required
+    from django.urls import include, path
+    from wagtail import urls as wagtail_urls
+
+    from foodhub import views
+    from orders.checkout.views import ThankYouView
+
+    oscar_urls = apps.get_app_config("oscar").urls[0]
+    patterns = [
+        path("shop/", include([path("ours/", login_required(views.healthz)),
+                               path("", include(oscar_urls))])),
+        path("", include([path("ours/<int:pk>/", ThankYouView.as_view()),
+                          path("", include(wagtail_urls))])),
+    ]
+    routes = our_routes(patterns)
+    assert {"shop/ours/", "ours/<int:pk>/"} <= routes
+    # Oscar's apps load our forks' views through get_class: ours; its own views are skipped.
+    assert {"shop/basket/", "shop/checkout/preview/"} <= routes
+    assert "shop/basket/saved/" not in routes
+    assert not [route for route in routes if route.startswith("shop/dashboard/")]
+
+
+def test_oscars_staff_dashboard_is_closed_to_every_role(world):
+    """shop/ is skipped as Oscar's, whose dashboard lists every tenant's orders and products:
+    only Django staff (`is_staff`) enter it, and being in a team or in the platform admins'
+    group does not make anyone staff."""
+    for role in ROLES:
+        client = client_for(world, role, api=False)
+        for url in ("/shop/dashboard/", "/shop/dashboard/orders/",
+                    f"/shop/dashboard/orders/{world.order.number}/"):
+            response = client.get(url)
+            if role == "anonymous":  # to Oscar's dashboard login
+                assert response.status_code == 302, (role, url, response.status_code)
+                assert response["Location"].startswith("/shop/dashboard/login/"), url
+            else:
+                assert response.status_code == 403, (role, url, response.status_code)
+
+
+def test_our_packages_are_every_app_of_the_project():
+    """A new package of ours joins OUR_PACKAGES, or its views inside third-party trees would
+    escape the matrix."""
+    from pathlib import Path
+
+    local = {
+        config.name.split(".", 1)[0] for config in apps.get_app_configs()
+        if Path(config.path).is_relative_to(settings.BASE_DIR)
+        and "site-packages" not in Path(config.path).parts
+    }
+    assert local and local <= set(OUR_PACKAGES), local - set(OUR_PACKAGES)
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_pages_answer_each_role_as_the_matrix_says(world, role):
     client = client_for(world, role, api=False)
@@ -647,7 +812,9 @@ def test_pages_answer_each_role_as_the_matrix_says(world, role):
             continue
         cell = cells(page.post)[role]
         response, wrote = attempt(
-            lambda url=url, page=page: client.post(url, dict(page.data)), cell, baseline
+            lambda url=url, page=page: client.post(
+                url, {key: value.format(**values) for key, value in page.data}),
+            cell, baseline
         )
         if not matches(cell, response):
             wrong.append(f"POST {url} ({route}): expected {cell}, got {response.status_code}")
