@@ -344,7 +344,7 @@ def bench_reports() -> bool:
 
 def hostile_rows(hostile: dict) -> str:
     return "\n".join(
-        f"| {name} | {f['kb']:,.0f} KB | {f['growth_mb']:.0f} MB | {f['message']} |"
+        f"| {name} | {f['kb']:,.0f} KB | {max(f['growth_mb'], 0):.0f} MB | {f['message']} |"
         for name, f in hostile.items()
     )
 
