@@ -672,7 +672,8 @@ def _targets(client, url, findings, *, view=None):
     targets = []
     if page.status_code == 200 and "html" in page.get("Content-Type", ""):
         targets += page_forms(page.content.decode(), url)
-    for method, names in view_parameters(view or get_resolver().resolve(urlsplit(url).path).func).items():
+    view = view or get_resolver().resolve(urlsplit(url).path).func
+    for method, names in view_parameters(view).items():
         if names:
             targets.append({"method": method.lower(), "action": url, "fields": {},
                             "fuzzed": sorted(names)})
