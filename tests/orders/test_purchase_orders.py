@@ -8,6 +8,8 @@ import io
 
 import pytest
 from django.core import mail
+from django.utils import translation
+from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from hubs import transitions as cycle_transitions
@@ -47,7 +49,10 @@ def test_the_pdf_lists_what_to_bring_with_prices_totals_and_the_drop_off(closed)
     assert "Carrots 0 Carrots 0 – 500 g 500 g 3 2.40 7.20" in text
     assert "Carrots 0 Carrots 0 – 1000 g 1000 g 1 2.40 2.40" in text
     assert "Total 4 9.60 EUR" in text
-    assert closed.dropoff_date.isoformat() in text and "08:30" in text
+    # The drop-off date reads in the document's language, not as ISO text.
+    with translation.override(po.data.get("language") or "en"):
+        dropoff = date_format(closed.dropoff_date, "DATE_FORMAT")
+    assert dropoff in text and closed.dropoff_date.isoformat() not in text and "08:30" in text
     assert "Quai de la Halle" in text and "Ring twice at the back door." in text
     assert "Leeks" not in text  # B's lines are on B's purchase order only
     assert po.total_quantity == 4 and str(po.total_producer_price) == "9.60"
