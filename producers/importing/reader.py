@@ -215,6 +215,9 @@ def _csv_lines(stream: io.TextIOBase) -> Iterator[str]:
                 _("A line of this file is longer than %(mb)s MB: it is not a product list.")
                 % {"mb": MAX_CSV_LINE_CHARS // (1024 * 1024)}
             )
+        if "\x00" in line:
+            # A UTF-16 file passes the byte check; PostgreSQL refuses NUL in text.
+            raise ImportFileError(_("This file is not a CSV or XLSX spreadsheet."))
         yield line
 
 

@@ -131,7 +131,8 @@ def test_a_utf16_csv_with_its_byte_order_mark_reads_like_utf8(text, encoding):
     UTF8_CSV.replace("fraîche", "fra\x00che").encode(),
     b"\x00" * 1000,
     b"\xff\xfe" + b"\x00\xd8" * 10,  # a BOM, then lone surrogates
-], ids=["utf16-without-bom", "nul-in-a-cell", "only-nul", "broken-utf16"])
+    UTF8_CSV.replace("fraîche", "fra\x00che").encode("utf-16"),  # PostgreSQL refuses NUL
+], ids=["utf16-without-bom", "nul-in-a-cell", "only-nul", "broken-utf16", "nul-in-utf16"])
 def test_nul_bytes_and_broken_utf16_are_refused_clearly(data):
     with pytest.raises(ImportFileError, match="not a CSV or XLSX spreadsheet"):
         read_table(data, "p.csv")
