@@ -450,13 +450,7 @@ def test_pages_answer_malformed_input_without_server_errors(namespace, pattern, 
     client = Client()
     client.force_login(world["owner"])
     findings = Findings()
-    for target in _page_targets(namespace, pattern, world, client, findings):
-        send = client.get if target["method"] == "get" else client.post
-        for changes in attempts(target["fuzzed"], MALFORMED, ONE_AT_A_TIME):
-            data = {k: list(v) for k, v in target["fields"].items()}
-            data.update({name: [value] for name, value in changes.items()})
-            findings.send(lambda send=send, data=data: send(target["action"], data),
-                          f"{target['method'].upper()} {target['action']} {_label(changes)}")
+    _fuzz(client, _page_targets(namespace, pattern, world, client, findings), findings)
     findings.check()
 
 
